@@ -1,0 +1,36 @@
+/* Prepended to every kernel source: shared helpers and parameter defaults. */
+#ifndef WG
+#define WG 64
+#endif
+#ifndef VEC
+#define VEC 4
+#endif
+
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+#if VEC == 1
+#define floatV float
+#define vloadV(i, p) ((p)[i])
+#define vstoreV(v, i, p) ((p)[i] = (v))
+#else
+#define floatV CAT(float, VEC)
+#define vloadV CAT(vload, VEC)
+#define vstoreV CAT(vstore, VEC)
+#endif
+
+__kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
+void fill_f32(__global float *dst, const float value, const uint n)
+{
+    uint i = get_global_id(0);
+    if (i < n)
+        dst[i] = value;
+}
+
+/* n is a multiple of VEC; the caller copies any tail. */
+__kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
+void copy_f32_vec(__global float *dst, __global const float *src, const uint nvec)
+{
+    uint i = get_global_id(0);
+    if (i < nvec)
+        vstoreV(vloadV(i, src), i, dst);
+}

@@ -1,0 +1,8 @@
+# OpenCL kernel sources, embedded into the library at build time.
+CL_FILES = cl/common.cl
+EXTRA_DIST += $(CL_FILES)
+nodist_libclembed_core_la_SOURCES = lib/cl_sources.c
+BUILT_SOURCES += lib/cl_sources.c
+CLEANFILES += lib/cl_sources.c
+lib/cl_sources.c: $(CL_FILES) $(top_srcdir)/tools/embed-cl.sh
+	$(AM_V_GEN)$(MKDIR_P) lib && $(SHELL) $(top_srcdir)/tools/embed-cl.sh $@ $(addprefix $(top_srcdir)/,$(CL_FILES))

@@ -1,0 +1,317 @@
+/*
+ * clembed: text embeddings with transformer encoders on any OpenCL device.
+ *
+ * This header is the specification of the library.  Conventions:
+ *  - Fallible functions return clembed_status; CLEMBED_OK is 0.  On failure
+ *    clembed_errmsg() returns a thread-local message saying what failed and
+ *    where.  The library never exits, aborts or prints except through the
+ *    logger.
+ *  - Constructors write to an out-parameter and leave it NULL on failure.
+ *    Every *_free() accepts NULL.
+ *  - A clembed_model and a clembed_tokenizer are immutable after open and may
+ *    be shared by any number of threads.  A clembed_context is used by one
+ *    thread at a time.
+ *  - Results go to caller-owned buffers whose size can be queried first.
+ */
+#ifndef CLEMBED_H
+#define CLEMBED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(CLEMBED_BUILDING) && defined(__GNUC__)
+#define CLEMBED_API __attribute__((visibility("default")))
+#else
+#define CLEMBED_API
+#endif
+
+/* ---- version ------------------------------------------------------------ */
+
+#define CLEMBED_VERSION_MAJOR 0
+#define CLEMBED_VERSION_MINOR 1
+#define CLEMBED_VERSION_PATCH 0
+#define CLEMBED_VERSION_STRING "0.1.0"
+#define CLEMBED_VERSION_NUMBER \
+    (CLEMBED_VERSION_MAJOR * 10000 + CLEMBED_VERSION_MINOR * 100 + CLEMBED_VERSION_PATCH)
+
+/* The version of the library actually linked, as CLEMBED_VERSION_NUMBER. */
+CLEMBED_API int clembed_version(void);
+CLEMBED_API const char *clembed_version_string(void);
+
+/* ---- status codes ------------------------------------------------------- */
+
+/* Codes are only ever appended; their numbers are part of the ABI. */
+#define CLEMBED_STATUS_LIST(X)                                              \
+    X(OK,              0, "success")                                        \
+    X(ERR_INVALID_ARG, 1, "invalid argument")                               \
+    X(ERR_NOMEM,       2, "out of host memory")                             \
+    X(ERR_IO,          3, "file input/output error")                        \
+    X(ERR_FORMAT,      4, "malformed input")                                \
+    X(ERR_UNSUPPORTED, 5, "unsupported model or feature")                   \
+    X(ERR_NO_DEVICE,   6, "no usable OpenCL device")                        \
+    X(ERR_OPENCL,      7, "OpenCL call failed")                             \
+    X(ERR_BUILD,       8, "OpenCL kernel build failed")                     \
+    X(ERR_DEVICE_MEMORY, 9, "device out of memory")                         \
+    X(ERR_UTF8,        10, "invalid UTF-8 in input text")                   \
+    X(ERR_NOT_FOUND,   11, "not found")                                     \
+    X(ERR_PROFILE,     12, "unusable tuning profile")                       \
+    X(ERR_TOO_LARGE,   13, "input exceeds a size limit")                    \
+    X(ERR_INTERNAL,    14, "internal error")                                \
+    X(ERR_MISMATCH,    15, "result does not match the reference")
+
+typedef enum clembed_status {
+#define CLEMBED_X_(name, num, text) CLEMBED_##name = num,
+    CLEMBED_STATUS_LIST(CLEMBED_X_)
+#undef CLEMBED_X_
+} clembed_status;
+
+/* A static English description of a status code; never NULL. */
+CLEMBED_API const char *clembed_strerror(clembed_status status);
+
+/* Details of the last failure in the calling thread ("" when none).  The
+ * string stays valid until the next clembed call in the same thread. */
+CLEMBED_API const char *clembed_errmsg(void);
+
+/* ---- logging ------------------------------------------------------------ */
+
+typedef enum clembed_log_level {
+    CLEMBED_LOG_DEBUG = 0,
+    CLEMBED_LOG_INFO  = 1,
+    CLEMBED_LOG_WARN  = 2,
+    CLEMBED_LOG_ERROR = 3,
+    CLEMBED_LOG_NONE  = 4
+} clembed_log_level;
+
+typedef void (*clembed_log_fn)(clembed_log_level level, const char *msg, void *user);
+
+/* Installs a log callback (NULL restores the default, which writes
+ * "clembed: <level>: <msg>" lines to stderr).  The callback may be called
+ * from any thread that calls into the library. */
+CLEMBED_API void clembed_log_set_callback(clembed_log_fn fn, void *user);
+
+/* Messages below this level are dropped.  The default is WARN, or what the
+ * CLEMBED_LOG environment variable says (debug|info|warn|error|none). */
+CLEMBED_API void clembed_log_set_level(clembed_log_level level);
+CLEMBED_API clembed_log_level clembed_log_get_level(void);
+
+/* ---- devices ------------------------------------------------------------ */
+
+typedef enum clembed_device_type {
+    CLEMBED_DEVICE_OTHER = 0,
+    CLEMBED_DEVICE_CPU   = 1,
+    CLEMBED_DEVICE_GPU   = 2,
+    CLEMBED_DEVICE_ACCELERATOR = 3
+} clembed_device_type;
+
+/* What tuning and kernels need to know of a device.  Strings are owned by the
+ * library and live as long as the process. */
+typedef struct clembed_device_info {
+    size_t      index;             /* position in the library's device list */
+    const char *platform_name;
+    const char *platform_vendor;
+    const char *platform_version;
+    const char *name;
+    const char *vendor;
+    const char *driver_version;
+    const char *device_version;     /* "OpenCL 3.0 ..." */
+    const char *opencl_c_version;   /* "OpenCL C 1.2 ..." */
+    const char *extensions;
+    clembed_device_type type;
+    uint32_t    vendor_id;
+    uint32_t    compute_units;
+    uint32_t    max_clock_mhz;
+    uint64_t    global_mem_bytes;
+    uint64_t    max_alloc_bytes;
+    uint64_t    local_mem_bytes;
+    uint64_t    global_cache_bytes;
+    size_t      max_work_group_size;
+    size_t      max_work_item_sizes[3];
+    uint32_t    preferred_vector_width_float;
+    int         fp16;               /* cl_khr_fp16 */
+    int         fp64;               /* cl_khr_fp64 */
+    int         subgroups;          /* cl_khr_subgroups or cl_intel_subgroups */
+    int         unified_memory;     /* host and device share memory */
+    int         profiling;          /* queue profiling supported */
+    uint8_t     uuid[16];           /* cl_khr_device_uuid, zeros when absent */
+    int         has_uuid;
+} clembed_device_info;
+
+/* Number of OpenCL devices on all platforms that answered.  A platform that
+ * fails to answer is skipped with a warning.  Enumeration happens once per
+ * process and is thread-safe. */
+CLEMBED_API size_t clembed_device_count(void);
+
+/* Fills *info for device `index`; CLEMBED_ERR_NOT_FOUND past the end. */
+CLEMBED_API clembed_status clembed_device_get(size_t index, clembed_device_info *info);
+
+/* Resolves a device selector to an index.  `selector` is a decimal index, or
+ * a case-insensitive substring of "platform name / device name"; NULL or ""
+ * means the CLEMBED_DEVICE environment variable if set, else the first GPU,
+ * else the first device.  CLEMBED_ERR_NOT_FOUND names the selector and lists
+ * the devices in clembed_errmsg(). */
+CLEMBED_API clembed_status clembed_device_select(const char *selector, size_t *index);
+
+/* ---- kernel binary cache ------------------------------------------------ */
+
+/* The directory used for compiled kernel binaries: CLEMBED_CACHE_DIR, else
+ * $XDG_CACHE_HOME/clembed, else $HOME/.cache/clembed; NULL when the cache is
+ * disabled (CLEMBED_CACHE_DIR=off). */
+CLEMBED_API const char *clembed_cache_dir(void);
+
+/* ---- tokenizer ---------------------------------------------------------- */
+
+typedef struct clembed_tokenizer clembed_tokenizer;
+
+/* Opens a Hugging Face tokenizer.json, or the tokenizer.json inside a model
+ * directory.  The tokenizer is immutable and thread-safe. */
+CLEMBED_API clembed_status clembed_tokenizer_open(const char *path, clembed_tokenizer **out);
+CLEMBED_API void clembed_tokenizer_free(clembed_tokenizer *tok);
+
+typedef struct clembed_encode_params {
+    size_t size;          /* set by clembed_encode_params_init() */
+    int    add_special;   /* 1 (default): apply the post-processor */
+    int    truncation;    /* -1 = as tokenizer.json says (default), 0 = off, 1 = on */
+    size_t max_length;    /* with truncation on: 0 = as tokenizer.json says */
+    int    padding;       /* -1 = as tokenizer.json says (default), 0 = off */
+    int    replace_invalid_utf8; /* 0 (default): CLEMBED_ERR_UTF8; 1: U+FFFD */
+} clembed_encode_params;
+
+CLEMBED_API void clembed_encode_params_init(clembed_encode_params *p);
+
+/* One encoded text (or pair).  All arrays have `n` entries and belong to the
+ * encoding.  Offsets are [start, end) in Unicode code points of the input
+ * text they come from (the first or the second of a pair, see sequence_ids);
+ * special tokens have (0, 0). */
+typedef struct clembed_encoding {
+    size_t    n;
+    int32_t  *ids;
+    int32_t  *type_ids;
+    uint8_t  *attention_mask;
+    uint8_t  *special_mask;
+    int8_t   *sequence_ids;    /* 0, 1, or -1 for special tokens */
+    size_t   (*offsets)[2];
+    char    **tokens;          /* token strings as in the vocabulary */
+    int       truncated;       /* 1 when tokens were dropped by truncation */
+} clembed_encoding;
+
+/* Encodes `text` (UTF-8, `len` bytes; (size_t)-1 means NUL-terminated), or
+ * the pair (text, pair) when pair is not NULL.  params may be NULL. */
+CLEMBED_API clembed_status clembed_tokenizer_encode(const clembed_tokenizer *tok,
+                                                    const char *text, size_t len,
+                                                    const char *pair, size_t pair_len,
+                                                    const clembed_encode_params *params,
+                                                    clembed_encoding **out);
+
+/* Encodes n texts (NUL-terminated; pairs may be NULL or have n entries, any
+ * of them NULL) into out[0..n-1], using up to `threads` threads (0 = one per
+ * core).  On failure every out[i] is NULL and clembed_errmsg() names the
+ * index of the failing text. */
+CLEMBED_API clembed_status clembed_tokenizer_encode_batch(const clembed_tokenizer *tok,
+                                                          const char *const *texts,
+                                                          const char *const *pairs, size_t n,
+                                                          const clembed_encode_params *params,
+                                                          unsigned threads,
+                                                          clembed_encoding **out);
+
+CLEMBED_API void clembed_encoding_free(clembed_encoding *enc);
+
+/* Decodes ids back to text (decoder as tokenizer.json says).  *out is a
+ * NUL-terminated string to release with free(). */
+CLEMBED_API clembed_status clembed_tokenizer_decode(const clembed_tokenizer *tok,
+                                                    const int32_t *ids, size_t n,
+                                                    int skip_special, char **out);
+
+/* Vocabulary size including added tokens. */
+CLEMBED_API size_t clembed_tokenizer_vocab_size(const clembed_tokenizer *tok);
+
+/* ---- model -------------------------------------------------------------- */
+
+typedef struct clembed_model clembed_model;
+
+typedef struct clembed_model_params {
+    size_t size;          /* set by clembed_model_params_init() */
+    int    load_tokenizer; /* 1 (default): open DIR/tokenizer.json too */
+} clembed_model_params;
+
+CLEMBED_API void clembed_model_params_init(clembed_model_params *p);
+
+/* Opens a Hugging Face / sentence-transformers model directory: config.json,
+ * model.safetensors (or a sharded index), modules.json and the module
+ * folders, tokenizer.json.  Weights are memory-mapped.  params may be NULL. */
+CLEMBED_API clembed_status clembed_model_open(const char *dir, const clembed_model_params *params,
+                                              clembed_model **out);
+CLEMBED_API void clembed_model_free(clembed_model *model);
+
+/* The embedding dimension after the whole module chain. */
+CLEMBED_API size_t clembed_model_dim(const clembed_model *model);
+/* The effective maximum sequence length in tokens. */
+CLEMBED_API size_t clembed_model_max_tokens(const clembed_model *model);
+/* The model's tokenizer, owned by the model (NULL if not loaded). */
+CLEMBED_API const clembed_tokenizer *clembed_model_tokenizer(const clembed_model *model);
+
+/* A JSON description of what was understood of the directory (architecture,
+ * dimensions, module chain, pooling, prompts, parameters, bytes).  Release
+ * with free(). */
+CLEMBED_API clembed_status clembed_model_describe_json(const clembed_model *model, char **out);
+
+/* ---- context and embedding ---------------------------------------------- */
+
+typedef struct clembed_context clembed_context;
+
+typedef struct clembed_context_params {
+    size_t      size;          /* set by clembed_context_params_init() */
+    const char *device;        /* selector, see clembed_device_select(); NULL = default */
+    const char *profile;       /* profile path; NULL = lookup order, "off" = built-in defaults */
+    uint32_t    max_tokens;    /* 0 = from the model */
+    uint32_t    batch_tokens;  /* token budget per device batch; 0 = from the profile */
+    int         normalize;     /* -1 = as modules.json says, 0 = off, 1 = L2 */
+    uint32_t    truncate_dim;  /* 0 = full dimension */
+    const char *prompt_name;   /* prompt prepended to every text; NULL = the model's default */
+    const char *prompt;        /* literal prompt; overrides prompt_name */
+    int         profiling;     /* 1: record per-op device times (clembed_context_op_times) */
+} clembed_context_params;
+
+CLEMBED_API void clembed_context_params_init(clembed_context_params *p);
+
+/* Creates a context on a device: command queue, built kernels, the model's
+ * weights on the device.  Several contexts may share one model. */
+CLEMBED_API clembed_status clembed_context_new(const clembed_model *model,
+                                               const clembed_context_params *params,
+                                               clembed_context **out);
+CLEMBED_API void clembed_context_free(clembed_context *ctx);
+
+/* Output dimension of this context (truncate_dim applied). */
+CLEMBED_API size_t clembed_context_dim(const clembed_context *ctx);
+
+/* Per-input facts of the last clembed_embed call. */
+typedef struct clembed_embed_info {
+    uint32_t tokens;     /* tokens fed to the encoder, special tokens included */
+    int      truncated;  /* 1 when the input was cut to the max length */
+} clembed_embed_info;
+
+/* Embeds n NUL-terminated texts into out (n * clembed_context_dim() floats,
+ * row-major, in the caller's order).  `info` may be NULL or hold n entries.
+ * n == 0 is a no-op returning CLEMBED_OK. */
+CLEMBED_API clembed_status clembed_embed(clembed_context *ctx, const char *const *texts, size_t n,
+                                         float *out, size_t out_len, clembed_embed_info *info);
+
+/* Per-op device times accumulated since the context was created (with
+ * params.profiling = 1).  Fills up to `cap` entries; returns the count. */
+typedef struct clembed_op_time {
+    const char *op;       /* kernel or GEMM name */
+    double      seconds;
+    uint64_t    calls;
+} clembed_op_time;
+
+CLEMBED_API size_t clembed_context_op_times(const clembed_context *ctx, clembed_op_time *times,
+                                            size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CLEMBED_H */

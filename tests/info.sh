@@ -1,0 +1,25 @@
+#!/bin/sh
+# clembed info and the environment: bad values give clear messages, the library keeps working.
+bin=${CLEMBED_BIN:-./clembed}
+n=0; fail=0
+t() { n=$((n + 1)); if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi; }
+out=$($bin info 2>&1)
+if echo "$out" | grep -q "no OpenCL devices"; then echo "1..0 # SKIP no OpenCL device"; exit 0; fi
+t "info lists devices" 'echo "$out" | grep -q "^device 0:"'
+t "info shows the cache" 'echo "$out" | grep -q "^kernel cache: "'
+json=$($bin info --json)
+t "info --json is valid JSON with devices" 'echo "$json" | python3 -c "import json,sys; d=json.load(sys.stdin); assert d[\"devices\"] and \"compute_units\" in d[\"devices\"][0]"'
+out=$(CLEMBED_CACHE_DIR=/dev/null/clembed $bin info 2>&1)
+t "an unusable cache directory warns and disables the cache" 'echo "$out" | grep -q "kernel cache disabled: cannot create directory /dev/null" && echo "$out" | grep -q "^kernel cache: disabled"'
+out=$(CLEMBED_CACHE_DIR=off $bin info 2>&1)
+t "CLEMBED_CACHE_DIR=off disables the cache quietly" 'echo "$out" | grep -q "^kernel cache: disabled" && ! echo "$out" | grep -q warn'
+out=$(CLEMBED_DEVICE=no-such-gpu $bin info 2>&1)
+t "an unknown CLEMBED_DEVICE is reported with the device list" 'echo "$out" | grep -q "CLEMBED_DEVICE .no-such-gpu. matches no OpenCL device (devices: 0:"'
+out=$(CLEMBED_LOG=chatty $bin info 2>&1)
+t "a bad CLEMBED_LOG is named" 'echo "$out" | grep -q "CLEMBED_LOG=.chatty. is not one of"'
+out=$($bin info --bogus 2>&1); rc=$?
+t "unknown options are rejected" '[ $rc -eq 2 ] && echo "$out" | grep -q "unknown option"'
+out=$($bin frobnicate 2>&1); rc=$?
+t "unknown commands are rejected" '[ $rc -eq 2 ] && echo "$out" | grep -q "unknown command"'
+echo "1..$n"
+exit $fail

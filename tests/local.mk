@@ -1,0 +1,27 @@
+# Tests: TAP programs and scripts under automake's parallel driver.
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+SH_LOG_DRIVER = $(LOG_DRIVER)
+TEST_EXTENSIONS = .sh
+# Kernel binaries are cached in the build tree, so a second `make check` reuses them.
+AM_TESTS_ENVIRONMENT = \
+	RUSTICL_ENABLE=$${RUSTICL_ENABLE-llvmpipe}; export RUSTICL_ENABLE; \
+	CLEMBED_CACHE_DIR=$${CLEMBED_CACHE_DIR-$(abs_top_builddir)/tests/kcache}; export CLEMBED_CACHE_DIR; \
+	CLEMBED_BIN=$(abs_top_builddir)/clembed; export CLEMBED_BIN; \
+	top_srcdir=$(abs_top_srcdir); export top_srcdir; \
+	top_builddir=$(abs_top_builddir); export top_builddir;
+EXTRA_DIST += build-aux/tap-driver.sh
+noinst_HEADERS += tests/tap.h tests/testdev.h
+TEST_LDADD = libclembed_core.la
+
+check_PROGRAMS += tests/test_core tests/test_device tests/test_program
+tests_test_core_LDADD = $(TEST_LDADD)
+tests_test_device_LDADD = $(TEST_LDADD)
+tests_test_program_LDADD = $(TEST_LDADD)
+
+TESTS += tests/test_core tests/test_device tests/test_program tests/info.sh
+EXTRA_DIST += tests/info.sh
+
+clean-local: clean-kcache
+clean-kcache:
+	-rm -rf tests/kcache
+.PHONY: clean-kcache

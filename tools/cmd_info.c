@@ -1,0 +1,159 @@
+/* clembed info: devices and their capabilities, the kernel cache. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *type_name(clembed_device_type t)
+{
+    static const char *const names[] = {"other", "cpu", "gpu", "accelerator"};
+    return (unsigned)t < 4 ? names[t] : "other";
+}
+
+static void print_uuid(FILE *f, const clembed_device_info *d)
+{
+    for (int i = 0; i < 16; i++)
+        fprintf(f, "%02x%s", d->uuid[i], (i == 3 || i == 5 || i == 7 || i == 9) ? "-" : "");
+}
+
+static void text_device(const clembed_device_info *d)
+{
+    printf("device %zu: %s\n", d->index, d->name);
+    printf("  platform:          %s (%s)\n", d->platform_name, d->platform_version);
+    printf("  vendor:            %s (id 0x%04x), type %s\n", d->vendor, d->vendor_id, type_name(d->type));
+    printf("  driver:            %s\n", d->driver_version);
+    printf("  version:           %s; %s\n", d->device_version, d->opencl_c_version);
+    printf("  compute units:     %u at %u MHz\n", d->compute_units, d->max_clock_mhz);
+    printf("  global memory:     %.1f MiB (max allocation %.1f MiB, cache %.0f KiB)\n",
+           d->global_mem_bytes / 1048576.0, d->max_alloc_bytes / 1048576.0,
+           d->global_cache_bytes / 1024.0);
+    printf("  local memory:      %.0f KiB\n", d->local_mem_bytes / 1024.0);
+    printf("  work-group size:   %zu (items %zu x %zu x %zu)\n", d->max_work_group_size,
+           d->max_work_item_sizes[0], d->max_work_item_sizes[1], d->max_work_item_sizes[2]);
+    printf("  float vector:      %u preferred\n", d->preferred_vector_width_float);
+    printf("  fp16 %s, fp64 %s, sub-groups %s, unified memory %s, profiling %s\n",
+           d->fp16 ? "yes" : "no", d->fp64 ? "yes" : "no", d->subgroups ? "yes" : "no",
+           d->unified_memory ? "yes" : "no", d->profiling ? "yes" : "no");
+    if (d->has_uuid) {
+        printf("  uuid:              ");
+        print_uuid(stdout, d);
+        printf("\n");
+    }
+}
+
+static void json_kv_str(const char *k, const char *v, int comma)
+{
+    printf("\"%s\":", k);
+    cli_json_string(stdout, v);
+    if (comma)
+        putchar(',');
+}
+
+static void json_device(const clembed_device_info *d)
+{
+    printf("{\"index\":%zu,", d->index);
+    json_kv_str("name", d->name, 1);
+    json_kv_str("platform", d->platform_name, 1);
+    json_kv_str("platform_vendor", d->platform_vendor, 1);
+    json_kv_str("platform_version", d->platform_version, 1);
+    json_kv_str("vendor", d->vendor, 1);
+    json_kv_str("driver_version", d->driver_version, 1);
+    json_kv_str("device_version", d->device_version, 1);
+    json_kv_str("opencl_c_version", d->opencl_c_version, 1);
+    json_kv_str("type", type_name(d->type), 1);
+    printf("\"vendor_id\":%u,\"compute_units\":%u,\"max_clock_mhz\":%u,", d->vendor_id,
+           d->compute_units, d->max_clock_mhz);
+    printf("\"global_mem_bytes\":%llu,\"max_alloc_bytes\":%llu,\"local_mem_bytes\":%llu,"
+           "\"global_cache_bytes\":%llu,",
+           (unsigned long long)d->global_mem_bytes, (unsigned long long)d->max_alloc_bytes,
+           (unsigned long long)d->local_mem_bytes, (unsigned long long)d->global_cache_bytes);
+    printf("\"max_work_group_size\":%zu,\"max_work_item_sizes\":[%zu,%zu,%zu],", d->max_work_group_size,
+           d->max_work_item_sizes[0], d->max_work_item_sizes[1], d->max_work_item_sizes[2]);
+    printf("\"preferred_vector_width_float\":%u,\"fp16\":%s,\"fp64\":%s,\"subgroups\":%s,"
+           "\"unified_memory\":%s,\"profiling\":%s,",
+           d->preferred_vector_width_float, d->fp16 ? "true" : "false", d->fp64 ? "true" : "false",
+           d->subgroups ? "true" : "false", d->unified_memory ? "true" : "false",
+           d->profiling ? "true" : "false");
+    printf("\"uuid\":");
+    if (d->has_uuid) {
+        putchar('"');
+        print_uuid(stdout, d);
+        putchar('"');
+    } else {
+        printf("null");
+    }
+    printf(",\"extensions\":");
+    cli_json_string(stdout, d->extensions);
+    printf("}");
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: clembed info [--json]\n"
+               "  Lists the OpenCL platforms and devices clembed can use, with the capabilities\n"
+               "  that tuning and kernels depend on, and the kernel binary cache.\n"
+               "  --json   one JSON object on stdout\n");
+}
+
+int clembed_cmd_info(int argc, char **argv)
+{
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            json = 1;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "clembed info: unknown option '%s'\n", argv[i]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    size_t n = clembed_device_count();
+    const char *cache = clembed_cache_dir();
+    size_t def = 0;
+    int have_def = clembed_device_select(NULL, &def) == CLEMBED_OK;
+    if (json) {
+        printf("{\"version\":");
+        cli_json_string(stdout, clembed_version_string());
+        printf(",\"cache_dir\":");
+        if (cache)
+            cli_json_string(stdout, cache);
+        else
+            printf("null");
+        printf(",\"default_device\":");
+        if (have_def)
+            printf("%zu", def);
+        else
+            printf("null");
+        printf(",\"devices\":[");
+        for (size_t i = 0; i < n; i++) {
+            clembed_device_info d;
+            if (clembed_device_get(i, &d) != CLEMBED_OK)
+                continue;
+            if (i)
+                putchar(',');
+            json_device(&d);
+        }
+        printf("]}\n");
+        return 0;
+    }
+    printf("clembed %s\n", clembed_version_string());
+    printf("kernel cache: %s\n", cache ? cache : "disabled");
+    if (n == 0) {
+        printf("no OpenCL devices found: install an OpenCL driver (for the CPU, the Debian package "
+               "pocl-opencl-icd; for Mesa rusticl, mesa-opencl-icd with RUSTICL_ENABLE set)\n");
+        return 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        clembed_device_info d;
+        if (clembed_device_get(i, &d) == CLEMBED_OK)
+            text_device(&d);
+    }
+    if (have_def)
+        printf("default device: %zu\n", def);
+    else
+        printf("default device: none (%s)\n", clembed_errmsg());
+    return 0;
+}

@@ -1,0 +1,1 @@
+# clembed-tune: the device tuner (see tuner/).
