@@ -1,0 +1,1 @@
+# encoder: see lib/encoder*.c

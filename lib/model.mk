@@ -1,0 +1,1 @@
+# model: see lib/model*.c
