@@ -8,8 +8,9 @@ AM_TESTS_ENVIRONMENT = \
 	CLEMBED_CACHE_DIR=$${CLEMBED_CACHE_DIR-$(abs_top_builddir)/tests/kcache}; export CLEMBED_CACHE_DIR; \
 	CLEMBED_BIN=$(abs_top_builddir)/clembed; export CLEMBED_BIN; \
 	top_srcdir=$(abs_top_srcdir); export top_srcdir; \
-	top_builddir=$(abs_top_builddir); export top_builddir;
-EXTRA_DIST += build-aux/tap-driver.sh
+	top_builddir=$(abs_top_builddir); export top_builddir; \
+	LSAN_OPTIONS=suppressions=$(abs_top_srcdir)/tests/lsan.supp:print_suppressions=0; export LSAN_OPTIONS;
+EXTRA_DIST += build-aux/tap-driver.sh tests/lsan.supp
 noinst_HEADERS += tests/tap.h tests/testdev.h
 TEST_LDADD = libclembed_core.la
 
@@ -25,3 +26,12 @@ clean-local: clean-kcache
 clean-kcache:
 	-rm -rf tests/kcache
 .PHONY: clean-kcache
+
+# make check-valgrind: the same tests under memcheck (driver internals suppressed).
+EXTRA_DIST += tests/valgrind.supp
+VALGRIND_CMD = $(LIBTOOL) --mode=execute valgrind -q --error-exitcode=9 --leak-check=full \
+	--errors-for-leak-kinds=definite --suppressions=$(abs_top_srcdir)/tests/valgrind.supp
+check-valgrind:
+	$(MAKE) $(AM_MAKEFLAGS) check LOG_COMPILER="$(VALGRIND_CMD)" \
+		SH_LOG_COMPILER="CLEMBED_BIN_WRAPPER='$(VALGRIND_CMD)' $(SHELL)"
+.PHONY: check-valgrind

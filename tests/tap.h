@@ -74,6 +74,7 @@ __attribute__((unused))
 static int done_testing(void)
 {
     printf("1..%d\n", tap_n);
+    fflush(stdout);
     return tap_failed ? 1 : 0;
 }
 
