@@ -34,3 +34,20 @@ void copy_f32_vec(__global float *dst, __global const float *src, const uint nve
     if (i < nvec)
         vstoreV(vloadV(i, src), i, dst);
 }
+
+/* Sum of v over the work-group (WG a power of two); every work-item must
+ * call it, and every work-item gets the sum.  red has WG entries. */
+inline float wg_sum(float v, __local float *red)
+{
+    uint t = get_local_id(0);
+    red[t] = v;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (uint s = WG / 2; s > 0; s >>= 1) {
+        if (t < s)
+            red[t] += red[t + s];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    float r = red[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return r;
+}

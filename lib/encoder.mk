@@ -1,1 +1,7 @@
-# encoder: see lib/encoder*.c
+# The encoder: kernels' launchers, the op harness, GEMMs, contexts, embedding.
+libclembed_core_la_SOURCES += lib/encoder_launch.c lib/ops.c
+noinst_HEADERS += lib/encoder_launch.h
+
+check_PROGRAMS += tests/test_ops
+tests_test_ops_LDADD = $(TEST_LDADD)
+TESTS += tests/test_ops

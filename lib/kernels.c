@@ -9,11 +9,33 @@ static int wg_fits(const int *v, size_t max_wg)
     return v[0] > 0 && (size_t)v[0] <= max_wg;
 }
 
+/* Work-group reductions (wg_sum in common.cl) need a power of two. */
+static int wg_pow2_fits(const int *v, size_t max_wg)
+{
+    return wg_fits(v, max_wg) && (v[0] & (v[0] - 1)) == 0;
+}
+
+static int wg_kt_fits(const int *v, size_t max_wg)
+{
+    return wg_fits(v, max_wg) && v[1] > 0;
+}
+
+#define WG_CHOICES {16, 32, 64, 128, 256}
+#define VEC_CHOICES {1, 2, 4, 8, 16}
+
 const clembed__kernel_def clembed__kernels[] = {
     /* op       variant  kernel            source    valid    params */
-    {"fill", "scalar", "fill_f32", "common", wg_fits, {{"WG", 64, {16, 32, 64, 128, 256}}}},
-    {"copy", "vec", "copy_f32_vec", "common", wg_fits,
-     {{"WG", 64, {16, 32, 64, 128, 256}}, {"VEC", 4, {1, 2, 4, 8, 16}}}},
+    {"fill", "scalar", "fill_f32", "common", wg_fits, {{"WG", 64, WG_CHOICES}}},
+    {"copy", "vec", "copy_f32_vec", "common", wg_fits, {{"WG", 64, WG_CHOICES}, {"VEC", 4, VEC_CHOICES}}},
+    /* Encoder ops: see cl/<source>.cl for what each computes. */
+    {"embeddings", "ln", "embeddings_f32", "embeddings", wg_pow2_fits, {{"WG", 64, {32, 64, 128, 256}}}},
+    {"add_layernorm", "rows", "add_layernorm_f32", "layernorm", wg_pow2_fits,
+     {{"WG", 64, {32, 64, 128, 256}}}},
+    {"bias_act", "vec", "bias_act_f32", "activation", wg_fits, {{"WG", 64, WG_CHOICES}, {"VEC", 4, VEC_CHOICES}}},
+    {"attention", "online", "attention_f32", "attention", wg_kt_fits,
+     {{"WG", 32, {8, 16, 32, 64, 128}}, {"KT", 32, {8, 16, 32, 64}}}},
+    {"pooling", "cols", "pooling_f32", "pooling", wg_fits, {{"WG", 64, WG_CHOICES}}},
+    {"l2norm", "rows", "l2norm_f32", "pooling", wg_pow2_fits, {{"WG", 64, {32, 64, 128, 256}}}},
 };
 
 const size_t clembed__n_kernels = sizeof clembed__kernels / sizeof clembed__kernels[0];

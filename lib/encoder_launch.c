@@ -1,0 +1,208 @@
+/* Building and launching the encoder's registry kernels (see encoder_launch.h). */
+#include "encoder_launch.h"
+#include "program.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int param(const clembed__kernel_def *k, const int *values, const char *name, int fallback)
+{
+    for (size_t i = 0; i < clembed__kernel_n_params(k); i++)
+        if (strcmp(k->params[i].name, name) == 0)
+            return values ? values[i] : k->params[i].def;
+    return fallback;
+}
+
+static uint32_t head_dim(const clembed__shape *s)
+{
+    return s->heads ? s->hidden / s->heads : 0;
+}
+
+int clembed__kernel_fits(const clembed__kernel_def *k, const int *values, const clembed__shape *shape,
+                         const clembed__device *dev, const char **why)
+{
+    int defaults[CLEMBED_MAX_PARAMS];
+    *why = "";
+    if (!values) {
+        for (size_t i = 0; i < clembed__kernel_n_params(k); i++)
+            defaults[i] = k->params[i].def;
+        values = defaults;
+    }
+    if (k->valid && !k->valid(values, dev->info.max_work_group_size)) {
+        *why = "the parameters break the kernel's constraint (work-group size, power of two)";
+        return 0;
+    }
+    if (strcmp(k->op, "bias_act") == 0) {
+        int vec = param(k, values, "VEC", 1);
+        if (vec <= 0 || (vec & (vec - 1)) != 0 || vec > 16 || shape->inter % (uint32_t)vec != 0) {
+            *why = "VEC must be 1, 2, 4, 8 or 16 and divide the row width";
+            return 0;
+        }
+    }
+    if (strcmp(k->op, "copy") == 0) {
+        int vec = param(k, values, "VEC", 1);
+        if (vec <= 0 || (vec & (vec - 1)) != 0 || vec > 16) {
+            *why = "VEC must be 1, 2, 4, 8 or 16";
+            return 0;
+        }
+    }
+    if (strcmp(k->op, "attention") == 0) {
+        uint32_t hd = head_dim(shape);
+        uint64_t local = 2ull * (uint64_t)param(k, values, "KT", 32) * hd * sizeof(float);
+        if (hd == 0 || shape->hidden % shape->heads != 0) {
+            *why = "the hidden size must be a multiple of the number of heads";
+            return 0;
+        }
+        if (local > dev->info.local_mem_bytes) {
+            *why = "the key and value tiles do not fit in local memory";
+            return 0;
+        }
+    }
+    return 1;
+}
+
+clembed_status clembed__kinst_build(cl_context ctx, const clembed__device *dev,
+                                    const clembed__kernel_def *k, const int *values,
+                                    const clembed__shape *shape, clembed__kinst *out)
+{
+    const char *why;
+    memset(out, 0, sizeof *out);
+    if (!clembed__kernel_fits(k, values, shape, dev, &why))
+        return clembed__fail(CLEMBED_ERR_INVALID_ARG, "%s: %s", k->kernel, why);
+    out->def = k;
+    for (size_t i = 0; i < clembed__kernel_n_params(k); i++)
+        out->values[i] = values ? values[i] : k->params[i].def;
+    char opts[256];
+    clembed__kernel_options(k, out->values, opts, sizeof opts);
+    if (strcmp(k->op, "attention") == 0) {
+        out->head_dim = head_dim(shape);
+        size_t used = strlen(opts);
+        snprintf(opts + used, sizeof opts - used, " -DHEAD_DIM=%u", (unsigned)out->head_dim);
+    }
+    clembed_status rc = clembed__program_build(ctx, dev, k->source, opts, &out->prog, NULL);
+    if (rc != CLEMBED_OK)
+        return rc;
+    cl_int err;
+    out->kernel = clCreateKernel(out->prog, k->kernel, &err);
+    if (!out->kernel) {
+        rc = clembed__cl_fail(err, "clCreateKernel(%s)", k->kernel);
+        goto fail;
+    }
+    /* CL_KERNEL_WORK_GROUP_SIZE is not checked: rusticl reports its SIMD width
+     * there (32) yet runs larger reqd_work_group_size groups correctly; an
+     * unrunnable size shows as CL_INVALID_WORK_GROUP_SIZE at the launch. */
+    return CLEMBED_OK;
+fail:
+    clembed__kinst_release(out);
+    return rc;
+}
+
+void clembed__kinst_release(clembed__kinst *ki)
+{
+    if (ki->kernel)
+        clReleaseKernel(ki->kernel);
+    if (ki->prog)
+        clReleaseProgram(ki->prog);
+    memset(ki, 0, sizeof *ki);
+}
+
+static size_t round_up(size_t n, size_t m)
+{
+    return (n + m - 1) / m * m;
+}
+
+#define ARG(i, v) (err = err != CL_SUCCESS ? err : clSetKernelArg(k, (i), sizeof(v), &(v)))
+
+cl_int clembed__launch_embeddings(cl_command_queue q, const clembed__kinst *ki, cl_mem ids,
+                                  cl_mem type_ids, cl_mem word, cl_mem pos, cl_mem type,
+                                  cl_mem gamma, cl_mem beta, cl_mem out, uint32_t rows,
+                                  uint32_t hidden, uint32_t seq, int32_t pos_offset, float eps,
+                                  cl_event *ev)
+{
+    cl_kernel k = ki->kernel;
+    cl_int err = CL_SUCCESS;
+    cl_uint h = hidden, s = seq;
+    cl_int po = pos_offset;
+    ARG(0, ids), ARG(1, type_ids), ARG(2, word), ARG(3, pos), ARG(4, type), ARG(5, gamma);
+    ARG(6, beta), ARG(7, out), ARG(8, h), ARG(9, s), ARG(10, po), ARG(11, eps);
+    if (err != CL_SUCCESS)
+        return err;
+    size_t wg = (size_t)ki->values[0], g = (size_t)rows * wg;
+    return clEnqueueNDRangeKernel(q, k, 1, NULL, &g, &wg, 0, NULL, ev);
+}
+
+cl_int clembed__launch_add_layernorm(cl_command_queue q, const clembed__kinst *ki, cl_mem x,
+                                     cl_mem bias, cl_mem res, cl_mem gamma, cl_mem beta, cl_mem out,
+                                     uint32_t rows, uint32_t hidden, float eps, cl_event *ev)
+{
+    cl_kernel k = ki->kernel;
+    cl_int err = CL_SUCCESS;
+    cl_uint h = hidden;
+    ARG(0, x), ARG(1, bias), ARG(2, res), ARG(3, gamma), ARG(4, beta), ARG(5, out), ARG(6, h);
+    ARG(7, eps);
+    if (err != CL_SUCCESS)
+        return err;
+    size_t wg = (size_t)ki->values[0], g = (size_t)rows * wg;
+    return clEnqueueNDRangeKernel(q, k, 1, NULL, &g, &wg, 0, NULL, ev);
+}
+
+cl_int clembed__launch_bias_act(cl_command_queue q, const clembed__kinst *ki, cl_mem x, cl_mem bias,
+                                cl_mem out, uint32_t rows, uint32_t cols, int act, cl_event *ev)
+{
+    cl_kernel k = ki->kernel;
+    cl_int err = CL_SUCCESS;
+    cl_uint c = cols, nvec = (cl_uint)((uint64_t)rows * cols / (uint64_t)ki->values[1]);
+    cl_int a = act;
+    ARG(0, x), ARG(1, bias), ARG(2, out), ARG(3, c), ARG(4, nvec), ARG(5, a);
+    if (err != CL_SUCCESS)
+        return err;
+    size_t wg = (size_t)ki->values[0], g = round_up(nvec, wg);
+    return clEnqueueNDRangeKernel(q, k, 1, NULL, &g, &wg, 0, NULL, ev);
+}
+
+cl_int clembed__launch_attention(cl_command_queue q, const clembed__kinst *ki, cl_mem qkv,
+                                 cl_mem bias, cl_mem lens, cl_mem out, uint32_t batch, uint32_t seq,
+                                 uint32_t hidden, uint32_t heads, float scale, cl_event *ev)
+{
+    cl_kernel k = ki->kernel;
+    cl_int err = CL_SUCCESS;
+    cl_uint s = seq, h = hidden;
+    if (ki->head_dim * heads != hidden)
+        return CL_INVALID_KERNEL_ARGS;
+    ARG(0, qkv), ARG(1, bias), ARG(2, lens), ARG(3, out), ARG(4, s), ARG(5, h), ARG(6, scale);
+    if (err != CL_SUCCESS)
+        return err;
+    size_t wg[3] = {(size_t)ki->values[0], 1, 1};
+    size_t g[3] = {round_up(seq, wg[0]), heads, batch};
+    return clEnqueueNDRangeKernel(q, k, 3, NULL, g, wg, 0, NULL, ev);
+}
+
+cl_int clembed__launch_pooling(cl_command_queue q, const clembed__kinst *ki, cl_mem hidden,
+                               cl_mem lens, cl_mem out, uint32_t batch, uint32_t seq, uint32_t width,
+                               uint32_t modes, uint32_t skip, cl_event *ev)
+{
+    cl_kernel k = ki->kernel;
+    cl_int err = CL_SUCCESS;
+    cl_uint s = seq, w = width, m = modes, sk = skip;
+    ARG(0, hidden), ARG(1, lens), ARG(2, out), ARG(3, s), ARG(4, w), ARG(5, m), ARG(6, sk);
+    if (err != CL_SUCCESS)
+        return err;
+    size_t wg[2] = {(size_t)ki->values[0], 1};
+    size_t g[2] = {round_up(width, wg[0]), batch};
+    return clEnqueueNDRangeKernel(q, k, 2, NULL, g, wg, 0, NULL, ev);
+}
+
+cl_int clembed__launch_l2norm(cl_command_queue q, const clembed__kinst *ki, cl_mem in,
+                              uint32_t in_stride, cl_mem out, uint32_t out_stride, uint32_t rows,
+                              uint32_t dim, int normalize, cl_event *ev)
+{
+    cl_kernel k = ki->kernel;
+    cl_int err = CL_SUCCESS;
+    cl_uint is = in_stride, os = out_stride, d = dim;
+    cl_int nz = normalize;
+    ARG(0, in), ARG(1, is), ARG(2, out), ARG(3, os), ARG(4, d), ARG(5, nz);
+    if (err != CL_SUCCESS)
+        return err;
+    size_t wg = (size_t)ki->values[0], g = (size_t)rows * wg;
+    return clEnqueueNDRangeKernel(q, k, 1, NULL, &g, &wg, 0, NULL, ev);
+}

@@ -1,0 +1,60 @@
+/* Internal to libclembed: building and launching the encoder's registry kernels.
+ * The encoder and the op harness (lib/ops.c) launch through these, so what the
+ * tests and the tuner check is exactly what the encoder runs. */
+#ifndef CLEMBED_ENCODER_LAUNCH_H
+#define CLEMBED_ENCODER_LAUNCH_H
+
+#include "device.h"
+#include "kernels.h"
+#include "ops.h"
+
+#include <stdint.h>
+
+/* Tokens per device batch when neither the caller nor a profile says. */
+#define CLEMBED__DEFAULT_BATCH_TOKENS 4096u
+
+/* A built registry kernel with its parameter values. */
+typedef struct clembed__kinst {
+    const clembed__kernel_def *def;
+    int        values[CLEMBED_MAX_PARAMS];
+    uint32_t   head_dim;      /* attention only: compiled in */
+    cl_program prog;
+    cl_kernel  kernel;
+} clembed__kinst;
+
+/* Whether `values` suit kernel k at `shape` on dev: the registry's constraint
+ * plus what depends on the shape (vector width dividing the row, local memory
+ * of the attention tiles).  On failure *why (static) says what is wrong. */
+int clembed__kernel_fits(const clembed__kernel_def *k, const int *values, const clembed__shape *shape,
+                         const clembed__device *dev, const char **why);
+
+/* Builds kernel k with `values` (NULL: the defaults) for `shape` through the
+ * binary cache.  CLEMBED_ERR_INVALID_ARG when the values do not fit. */
+clembed_status clembed__kinst_build(cl_context ctx, const clembed__device *dev,
+                                    const clembed__kernel_def *k, const int *values,
+                                    const clembed__shape *shape, clembed__kinst *out);
+void clembed__kinst_release(clembed__kinst *ki);
+
+/* Launchers: set the arguments and enqueue; `ev` may be NULL.  They return
+ * the OpenCL error code.  Shapes are those documented in cl/<source>.cl. */
+cl_int clembed__launch_embeddings(cl_command_queue q, const clembed__kinst *ki, cl_mem ids,
+                                  cl_mem type_ids, cl_mem word, cl_mem pos, cl_mem type,
+                                  cl_mem gamma, cl_mem beta, cl_mem out, uint32_t rows,
+                                  uint32_t hidden, uint32_t seq, int32_t pos_offset, float eps,
+                                  cl_event *ev);
+cl_int clembed__launch_add_layernorm(cl_command_queue q, const clembed__kinst *ki, cl_mem x,
+                                     cl_mem bias, cl_mem res, cl_mem gamma, cl_mem beta, cl_mem out,
+                                     uint32_t rows, uint32_t hidden, float eps, cl_event *ev);
+cl_int clembed__launch_bias_act(cl_command_queue q, const clembed__kinst *ki, cl_mem x, cl_mem bias,
+                                cl_mem out, uint32_t rows, uint32_t cols, int act, cl_event *ev);
+cl_int clembed__launch_attention(cl_command_queue q, const clembed__kinst *ki, cl_mem qkv,
+                                 cl_mem bias, cl_mem lens, cl_mem out, uint32_t batch, uint32_t seq,
+                                 uint32_t hidden, uint32_t heads, float scale, cl_event *ev);
+cl_int clembed__launch_pooling(cl_command_queue q, const clembed__kinst *ki, cl_mem hidden,
+                               cl_mem lens, cl_mem out, uint32_t batch, uint32_t seq, uint32_t width,
+                               uint32_t modes, uint32_t skip, cl_event *ev);
+cl_int clembed__launch_l2norm(cl_command_queue q, const clembed__kinst *ki, cl_mem in,
+                              uint32_t in_stride, cl_mem out, uint32_t out_stride, uint32_t rows,
+                              uint32_t dim, int normalize, cl_event *ev);
+
+#endif
