@@ -145,6 +145,14 @@ typedef struct clembed_device_info {
  * process and is thread-safe. */
 CLEMBED_API size_t clembed_device_count(void);
 
+/* OpenCL platforms found, with or without devices (a platform that failed to
+ * answer is not counted).  *name and *hint are owned by the library; *hint is
+ * "" or advice when the platform lists no devices (Mesa rusticl lists devices
+ * only with RUSTICL_ENABLE set).  CLEMBED_ERR_NOT_FOUND past the end. */
+CLEMBED_API size_t clembed_platform_count(void);
+CLEMBED_API clembed_status clembed_platform_get(size_t index, const char **name, size_t *n_devices,
+                                                const char **hint);
+
 /* Fills *info for device `index`; CLEMBED_ERR_NOT_FOUND past the end. */
 CLEMBED_API clembed_status clembed_device_get(size_t index, clembed_device_info *info);
 

@@ -18,6 +18,33 @@ static pthread_once_t enum_once = PTHREAD_ONCE_INIT;
 static clembed__device *devices;
 static size_t n_devices;
 
+static struct platform_entry {
+    char       *name;
+    size_t      n_devices;
+    const char *hint;
+} *platforms;
+static size_t n_platforms;
+
+static const char rusticl_hint[] =
+    "Mesa rusticl lists devices only when RUSTICL_ENABLE names their drivers, "
+    "e.g. RUSTICL_ENABLE=radeonsi for AMD GPUs or RUSTICL_ENABLE=llvmpipe for the CPU";
+
+/* Records a platform; returns its hint ("" when none). */
+static const char *add_platform(const char *name, size_t nd)
+{
+    const char *hint = nd == 0 && strstr(name, "rusticl") && !getenv("RUSTICL_ENABLE") ? rusticl_hint : "";
+    struct platform_entry *grown = realloc(platforms, (n_platforms + 1) * sizeof *platforms);
+    if (!grown)
+        return hint;
+    platforms = grown;
+    platforms[n_platforms].name = clembed__strdup(name);
+    platforms[n_platforms].n_devices = nd;
+    platforms[n_platforms].hint = hint;
+    if (platforms[n_platforms].name)
+        n_platforms++;
+    return hint;
+}
+
 const char *clembed__cl_error_name(cl_int err)
 {
     switch (err) {
@@ -179,7 +206,8 @@ static void enumerate(void)
         err = clGetDeviceIDs(plats[i], CL_DEVICE_TYPE_ALL, 0, NULL, &nd);
         char *pname = platform_str(plats[i], CL_PLATFORM_NAME);
         if (err == CL_DEVICE_NOT_FOUND || (err == CL_SUCCESS && nd == 0)) {
-            clembed__debug("OpenCL platform '%s' has no devices", pname);
+            const char *hint = add_platform(pname, 0);
+            clembed__info("OpenCL platform '%s' has no devices%s%s", pname, *hint ? ": " : "", hint);
             free(pname);
             continue;
         }
@@ -200,6 +228,7 @@ static void enumerate(void)
             continue;
         }
         devices = grown;
+        add_platform(pname, nd);
         char *pvendor = platform_str(plats[i], CL_PLATFORM_VENDOR);
         char *pversion = platform_str(plats[i], CL_PLATFORM_VERSION);
         for (cl_uint j = 0; j < nd; j++) {
@@ -211,6 +240,26 @@ static void enumerate(void)
         free(ids);
     }
     free(plats);
+}
+
+size_t clembed_platform_count(void)
+{
+    pthread_once(&enum_once, enumerate);
+    return n_platforms;
+}
+
+clembed_status clembed_platform_get(size_t index, const char **name, size_t *nd, const char **hint)
+{
+    if (index >= clembed_platform_count())
+        return clembed__fail(CLEMBED_ERR_NOT_FOUND, "no OpenCL platform with index %zu (there are %zu)",
+                             index, n_platforms);
+    if (name)
+        *name = platforms[index].name;
+    if (nd)
+        *nd = platforms[index].n_devices;
+    if (hint)
+        *hint = platforms[index].hint;
+    return CLEMBED_OK;
 }
 
 size_t clembed_device_count(void)

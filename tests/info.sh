@@ -17,6 +17,8 @@ out=$(CLEMBED_DEVICE=no-such-gpu $bin info 2>&1)
 t "an unknown CLEMBED_DEVICE is reported with the device list" 'echo "$out" | grep -q "CLEMBED_DEVICE .no-such-gpu. matches no OpenCL device (devices: 0:"'
 out=$(CLEMBED_LOG=chatty $bin info 2>&1)
 t "a bad CLEMBED_LOG is named" 'echo "$out" | grep -q "CLEMBED_LOG=.chatty. is not one of"'
+out=$(env -u RUSTICL_ENABLE $bin info 2>&1)
+t "rusticl without RUSTICL_ENABLE gets a hint" '! echo "$out" | grep -q "^platform .rusticl" || echo "$out" | grep -q "RUSTICL_ENABLE=radeonsi"'
 out=$($bin info --bogus 2>&1); rc=$?
 t "unknown options are rejected" '[ $rc -eq 2 ] && echo "$out" | grep -q "unknown option"'
 out=$($bin frobnicate 2>&1); rc=$?

@@ -127,6 +127,19 @@ int clembed_cmd_info(int argc, char **argv)
             printf("%zu", def);
         else
             printf("null");
+        printf(",\"platforms\":[");
+        for (size_t i = 0; i < clembed_platform_count(); i++) {
+            const char *pname, *hint;
+            size_t nd;
+            if (clembed_platform_get(i, &pname, &nd, &hint) != CLEMBED_OK)
+                continue;
+            printf("%s{\"name\":", i ? "," : "");
+            cli_json_string(stdout, pname);
+            printf(",\"devices\":%zu,\"hint\":", nd);
+            cli_json_string(stdout, hint);
+            printf("}");
+        }
+        printf("]");
         printf(",\"devices\":[");
         for (size_t i = 0; i < n; i++) {
             clembed_device_info d;
@@ -141,6 +154,12 @@ int clembed_cmd_info(int argc, char **argv)
     }
     printf("clembed %s\n", clembed_version_string());
     printf("kernel cache: %s\n", cache ? cache : "disabled");
+    for (size_t i = 0; i < clembed_platform_count(); i++) {
+        const char *pname, *hint;
+        size_t nd;
+        if (clembed_platform_get(i, &pname, &nd, &hint) == CLEMBED_OK && nd == 0)
+            printf("platform '%s': no devices%s%s\n", pname, *hint ? "; " : "", hint);
+    }
     if (n == 0) {
         printf("no OpenCL devices found: install an OpenCL driver (for the CPU, the Debian package "
                "pocl-opencl-icd; for Mesa rusticl, mesa-opencl-icd with RUSTICL_ENABLE set)\n");
