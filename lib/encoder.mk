@@ -5,3 +5,7 @@ noinst_HEADERS += lib/encoder_launch.h
 check_PROGRAMS += tests/test_ops
 tests_test_ops_LDADD = $(TEST_LDADD)
 TESTS += tests/test_ops
+
+# Reference data (tools/gen_reference.py writes it with the pinned references).
+EXTRA_DIST += tests/data/fidelity tests/data/models tools/gen_reference.py \
+	tools/requirements-reference.txt
