@@ -172,42 +172,69 @@ CLEMBED_API const char *clembed_cache_dir(void);
 
 /* ---- tokenizer ---------------------------------------------------------- */
 
+/* A Hugging Face tokenizer (tokenizer.json).  Its output equals that of the
+ * Hugging Face `tokenizers` library (version in tools/requirements-reference.txt)
+ * token for token: added tokens, normalizers, pre-tokenizers, the WordPiece,
+ * WordLevel, BPE and Unigram models, post-processors, truncation, padding. */
 typedef struct clembed_tokenizer clembed_tokenizer;
 
 /* Opens a Hugging Face tokenizer.json, or the tokenizer.json inside a model
- * directory.  The tokenizer is immutable and thread-safe. */
+ * directory.  The tokenizer is immutable and thread-safe: any number of
+ * threads may encode and decode with it at once.  Errors: CLEMBED_ERR_NOT_FOUND
+ * (no such file), CLEMBED_ERR_IO (unreadable), CLEMBED_ERR_FORMAT (malformed JSON or
+ * component), CLEMBED_ERR_UNSUPPORTED (a component type this library does not
+ * know); clembed_errmsg() names the file and the component. */
 CLEMBED_API clembed_status clembed_tokenizer_open(const char *path, clembed_tokenizer **out);
+/* Frees the tokenizer; encodings made with it stay valid.  NULL is a no-op. */
 CLEMBED_API void clembed_tokenizer_free(clembed_tokenizer *tok);
 
 typedef struct clembed_encode_params {
     size_t size;          /* set by clembed_encode_params_init() */
-    int    add_special;   /* 1 (default): apply the post-processor */
+    int    add_special;   /* 1 (default): apply the post-processor ([CLS], [SEP], ...) */
     int    truncation;    /* -1 = as tokenizer.json says (default), 0 = off, 1 = on */
-    size_t max_length;    /* with truncation on: 0 = as tokenizer.json says */
-    int    padding;       /* -1 = as tokenizer.json says (default), 0 = off */
-    int    replace_invalid_utf8; /* 0 (default): CLEMBED_ERR_UTF8; 1: U+FFFD */
+    size_t max_length;    /* with truncation = 1: the limit in tokens, special tokens
+                             included; 0 = tokenizer.json's (512 when it has none).
+                             The strategy and direction are tokenizer.json's
+                             (longest first, right, when it has none). */
+    int    padding;       /* -1 = as tokenizer.json says (default), 0 = off,
+                             1 = to the longest encoding of the batch (what
+                             sentence-transformers does), with tokenizer.json's
+                             pad token, direction and multiple ([PAD], 0, right
+                             when it has none) */
+    int    replace_invalid_utf8; /* 0 (default): invalid UTF-8 is CLEMBED_ERR_UTF8
+                             with the byte offset in clembed_errmsg(); 1: each
+                             maximal invalid subsequence becomes U+FFFD, and
+                             offsets count code points of the replaced text */
 } clembed_encode_params;
 
+/* Sets the defaults above.  A NULL params pointer means the same defaults. */
 CLEMBED_API void clembed_encode_params_init(clembed_encode_params *p);
 
 /* One encoded text (or pair).  All arrays have `n` entries and belong to the
- * encoding.  Offsets are [start, end) in Unicode code points of the input
- * text they come from (the first or the second of a pair, see sequence_ids);
- * special tokens have (0, 0). */
+ * encoding (one allocation, released by clembed_encoding_free()).  Offsets
+ * are [start, end) in Unicode code points of the input text they come from
+ * (the first or the second of a pair, see sequence_ids), as the Python
+ * library reports them for str input; special and padding tokens have (0, 0). */
 typedef struct clembed_encoding {
     size_t    n;
     int32_t  *ids;
     int32_t  *type_ids;
-    uint8_t  *attention_mask;
-    uint8_t  *special_mask;
-    int8_t   *sequence_ids;    /* 0, 1, or -1 for special tokens */
+    uint8_t  *attention_mask;  /* 0 for padding */
+    uint8_t  *special_mask;    /* 1 for tokens added by the post-processor and padding */
+    int8_t   *sequence_ids;    /* 0, 1, or -1 for special and padding tokens */
     size_t   (*offsets)[2];
-    char    **tokens;          /* token strings as in the vocabulary */
+    char    **tokens;          /* token strings (vocabulary entries; for added tokens
+                                  and Unigram pieces, the matched text) */
     int       truncated;       /* 1 when tokens were dropped by truncation */
 } clembed_encoding;
 
 /* Encodes `text` (UTF-8, `len` bytes; (size_t)-1 means NUL-terminated), or
- * the pair (text, pair) when pair is not NULL.  params may be NULL. */
+ * the pair (text, pair) when pair is not NULL.  params may be NULL.  With
+ * padding to the longest (padding = 1) a single encoding is not padded.
+ * Thread-safe.  Errors: CLEMBED_ERR_UTF8, CLEMBED_ERR_NOMEM,
+ * CLEMBED_ERR_TOO_LARGE (texts of 2 GiB or more), CLEMBED_ERR_FORMAT (a word
+ * the model cannot encode and no unknown token), CLEMBED_ERR_INVALID_ARG
+ * (a truncation strategy that cannot reach max_length). */
 CLEMBED_API clembed_status clembed_tokenizer_encode(const clembed_tokenizer *tok,
                                                     const char *text, size_t len,
                                                     const char *pair, size_t pair_len,
@@ -216,8 +243,9 @@ CLEMBED_API clembed_status clembed_tokenizer_encode(const clembed_tokenizer *tok
 
 /* Encodes n texts (NUL-terminated; pairs may be NULL or have n entries, any
  * of them NULL) into out[0..n-1], using up to `threads` threads (0 = one per
- * core).  On failure every out[i] is NULL and clembed_errmsg() names the
- * index of the failing text. */
+ * core).  Padding to the longest pads to the longest of these n.  On failure
+ * every out[i] is NULL and clembed_errmsg() names the index of the failing
+ * text. */
 CLEMBED_API clembed_status clembed_tokenizer_encode_batch(const clembed_tokenizer *tok,
                                                           const char *const *texts,
                                                           const char *const *pairs, size_t n,
@@ -225,15 +253,18 @@ CLEMBED_API clembed_status clembed_tokenizer_encode_batch(const clembed_tokenize
                                                           unsigned threads,
                                                           clembed_encoding **out);
 
+/* Frees an encoding; NULL is a no-op. */
 CLEMBED_API void clembed_encoding_free(clembed_encoding *enc);
 
-/* Decodes ids back to text (decoder as tokenizer.json says).  *out is a
- * NUL-terminated string to release with free(). */
+/* Decodes ids back to text (decoder as tokenizer.json says; without one, the
+ * tokens joined by spaces).  Unknown ids are skipped; skip_special drops
+ * special added tokens.  *out is a NUL-terminated string to release with
+ * free().  Thread-safe. */
 CLEMBED_API clembed_status clembed_tokenizer_decode(const clembed_tokenizer *tok,
                                                     const int32_t *ids, size_t n,
                                                     int skip_special, char **out);
 
-/* Vocabulary size including added tokens. */
+/* Vocabulary size including added tokens (distinct token strings). */
 CLEMBED_API size_t clembed_tokenizer_vocab_size(const clembed_tokenizer *tok);
 
 /* ---- model -------------------------------------------------------------- */

@@ -10,6 +10,7 @@ static const struct {
     const char *help;
 } commands[] = {
     {"info", clembed_cmd_info, "list OpenCL devices, the kernel cache and (with -m DIR) a model"},
+    {"tokenize", clembed_cmd_tokenize, "print the tokens of each input line as JSON"},
 };
 
 static void usage(FILE *f)

@@ -9,6 +9,7 @@
 /* Each subcommand gets argv without the program name (argv[0] is the
  * subcommand) and returns the process exit status. */
 int clembed_cmd_info(int argc, char **argv);
+int clembed_cmd_tokenize(int argc, char **argv);
 
 /* "clembed: <what>: <strerror>: <errmsg>" on stderr; returns 1. */
 int cli_fail(const char *what, clembed_status rc);

@@ -1,0 +1,206 @@
+/* Bump allocation for one encoding, and the vocabulary hash table. */
+#include "tk.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct clembed__arena_chunk {
+    clembed__arena_chunk *next;
+    size_t                cap;
+    _Alignas(16) unsigned char data[];
+};
+
+void *clembed__arena_alloc(clembed__arena *a, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    if (!a->head || a->used + n > a->head->cap) {
+        size_t cap = a->head ? a->head->cap * 2 : 64 * 1024;
+        while (cap < n)
+            cap *= 2;
+        clembed__arena_chunk *c = malloc(sizeof *c + cap);
+        if (!c) {
+            a->failed = 1;
+            return NULL;
+        }
+        c->next = a->head;
+        c->cap = cap;
+        a->head = c;
+        a->used = 0;
+    }
+    void *p = a->head->data + a->used;
+    a->used += n;
+    return p;
+}
+
+void clembed__arena_reset(clembed__arena *a)
+{
+    if (a->head) {
+        clembed__arena_chunk *c = a->head->next;
+        a->head->next = NULL;
+        while (c) {
+            clembed__arena_chunk *next = c->next;
+            free(c);
+            c = next;
+        }
+    }
+    a->used = 0;
+    a->failed = 0;
+}
+
+void clembed__arena_free(clembed__arena *a)
+{
+    clembed__arena_reset(a);
+    free(a->head);
+    a->head = NULL;
+}
+
+int clembed__vec_grow(clembed__arena *a, void **v, size_t *cap, size_t elem, size_t need)
+{
+    if (need <= *cap)
+        return 1;
+    size_t ncap = *cap ? *cap * 2 : 16;
+    while (ncap < need)
+        ncap *= 2;
+    void *nv = clembed__arena_alloc(a, ncap * elem);
+    if (!nv)
+        return 0;
+    if (*cap)
+        memcpy(nv, *v, *cap * elem);
+    *v = nv;
+    *cap = ncap;
+    return 1;
+}
+
+/* ---- vocabulary --------------------------------------------------------- */
+
+uint64_t clembed__strhash(const char *s, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ (n * 0xff51afd7ed558ccdull);
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 31;
+        s += 8;
+        n -= 8;
+    }
+    uint64_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+    h = (h ^ w) * 0x94d049bb133111ebull;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
+    return h;
+}
+
+clembed_status clembed__vocab_add(clembed__vocab *v, const char *s, size_t n, uint32_t id)
+{
+    if (id >= 0x7FFFFFFF || n >= UINT32_MAX / 2)
+        return clembed__fail(CLEMBED_ERR_FORMAT, "tokenizer.json: token id %u out of range", id);
+    if (id >= v->n_ids) {
+        size_t nn = v->n_ids ? v->n_ids : 1024;
+        while (nn <= id)
+            nn *= 2;
+        uint32_t *off = realloc(v->off, nn * sizeof *off);
+        if (!off)
+            return clembed__fail(CLEMBED_ERR_NOMEM, "tokenizer: out of memory for the vocabulary");
+        v->off = off;
+        uint32_t *len = realloc(v->len, nn * sizeof *len);
+        if (!len)
+            return clembed__fail(CLEMBED_ERR_NOMEM, "tokenizer: out of memory for the vocabulary");
+        v->len = len;
+        for (size_t i = v->n_ids; i < nn; i++) {
+            v->off[i] = UINT32_MAX;
+            v->len[i] = 0;
+        }
+        v->n_ids = nn;
+    }
+    if (v->pool_len + n + 1 > v->pool_cap) {
+        size_t cap = v->pool_cap ? v->pool_cap * 2 : 1 << 16;
+        while (cap < v->pool_len + n + 1)
+            cap *= 2;
+        if (cap >= UINT32_MAX)
+            return clembed__fail(CLEMBED_ERR_TOO_LARGE, "tokenizer.json: vocabulary too large");
+        char *p = realloc(v->pool, cap);
+        if (!p)
+            return clembed__fail(CLEMBED_ERR_NOMEM, "tokenizer: out of memory for the vocabulary");
+        v->pool = p;
+        v->pool_cap = cap;
+    }
+    memcpy(v->pool + v->pool_len, s, n);
+    v->pool[v->pool_len + n] = 0;
+    v->off[id] = (uint32_t)v->pool_len;
+    v->len[id] = (uint32_t)n;
+    v->pool_len += n + 1;
+    if (n > v->max_len)
+        v->max_len = n;
+    return CLEMBED_OK;
+}
+
+clembed_status clembed__vocab_index(clembed__vocab *v)
+{
+    /* Trim the id arrays to the highest id used. */
+    size_t top = 0;
+    for (size_t i = 0; i < v->n_ids; i++)
+        if (v->off[i] != UINT32_MAX)
+            top = i + 1;
+    v->n_ids = top;
+    size_t cap = 16;
+    while (cap < top * 2)
+        cap *= 2;
+    free(v->slots);
+    v->slots = calloc(cap, sizeof *v->slots);
+    if (!v->slots)
+        return clembed__fail(CLEMBED_ERR_NOMEM, "tokenizer: out of memory for the vocabulary");
+    v->mask = cap - 1;
+    /* Ids in increasing order; a string seen twice keeps its first (lowest) id
+     * unless a later insert wins, see below. */
+    for (size_t id = 0; id < top; id++) {
+        if (v->off[id] == UINT32_MAX)
+            continue;
+        const char *s = v->pool + v->off[id];
+        size_t n = v->len[id];
+        size_t i = (size_t)clembed__strhash(s, n) & v->mask;
+        for (;;) {
+            uint32_t slot = v->slots[i];
+            if (!slot) {
+                v->slots[i] = (uint32_t)id + 1;
+                break;
+            }
+            if (v->len[slot - 1] == n && memcmp(v->pool + v->off[slot - 1], s, n) == 0) {
+                v->slots[i] = (uint32_t)id + 1; /* the highest id wins, as a map filled in order */
+                break;
+            }
+            i = (i + 1) & v->mask;
+        }
+    }
+    return CLEMBED_OK;
+}
+
+int32_t clembed__vocab_get(const clembed__vocab *v, const char *s, size_t n)
+{
+    if (!v->slots || n > v->max_len)
+        return -1;
+    size_t i = (size_t)clembed__strhash(s, n) & v->mask;
+    for (;;) {
+        uint32_t slot = v->slots[i];
+        if (!slot)
+            return -1;
+        uint32_t id = slot - 1;
+        if (v->len[id] == n && memcmp(v->pool + v->off[id], s, n) == 0)
+            return (int32_t)id;
+        i = (i + 1) & v->mask;
+    }
+}
+
+void clembed__vocab_free(clembed__vocab *v)
+{
+    if (!v)
+        return;
+    free(v->pool);
+    free(v->off);
+    free(v->len);
+    free(v->slots);
+    memset(v, 0, sizeof *v);
+}

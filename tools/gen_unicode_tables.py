@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""Generates tokenizers/unicode_tables.c: the Unicode properties the Hugging Face
+`tokenizers` library (version pinned in tools/requirements-reference.txt) uses.
+
+The library relies on several Rust crates, each with its own Unicode version
+(unicode-normalization-alignments has 9.0, unicode_categories is older still,
+the regex crate and Rust's char methods are recent).  Rather than guess which
+table each one has, every property is measured on the library itself, one code
+point at a time, through the public normalizers and pre-tokenizers.
+
+Usage: python3 tools/gen_unicode_tables.py [OUT.c]
+"""
+import sys
+import unicodedata
+
+import tokenizers
+from tokenizers import normalizers as N
+from tokenizers import pre_tokenizers as P
+
+MAXCP = 0x110000
+
+F_RWS = 1 << 0         # Rust char::is_whitespace
+F_BERT_DROP = 1 << 1   # removed by BertNormalizer clean_text
+F_BERT_SPACE = 1 << 2  # turned into ' ' by BertNormalizer clean_text
+F_CJK = 1 << 3         # BertNormalizer handle_chinese_chars
+F_MN = 1 << 4          # removed by StripAccents (Mn)
+F_BERT_PUNC = 1 << 5   # isolated by BertPreTokenizer
+F_PUNCT = 1 << 6       # isolated by Punctuation
+F_NUMERIC = 1 << 7     # Digits pre-tokenizer (char::is_numeric)
+F_W = 1 << 8           # regex \w
+F_S = 1 << 9           # regex \s
+F_L = 1 << 10          # regex \p{L}
+F_N = 1 << 11          # regex \p{N}
+F_LOWER = 1 << 12      # has a lowercase mapping
+F_NFD = 1 << 13        # has a canonical decomposition (Unicode 9.0, Hangul excluded)
+F_NFKD = 1 << 14       # has a compatibility decomposition (Hangul excluded)
+F_CCC = 1 << 15        # non-zero canonical combining class
+
+
+def codepoints():
+    for c in range(MAXCP):
+        if 0xD800 <= c < 0xE000:
+            continue
+        yield c
+
+
+def is_hangul_syllable(c):
+    return 0xAC00 <= c < 0xAC00 + 11172
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else "tokenizers/unicode_tables.c"
+    flags = [0] * MAXCP
+    lower = {}
+    nfd = {}
+    nfkd = {}
+    ccc = {}
+
+    bert_clean = N.BertNormalizer(clean_text=True, handle_chinese_chars=False,
+                                  strip_accents=False, lowercase=False)
+    bert_cjk = N.BertNormalizer(clean_text=False, handle_chinese_chars=True,
+                                strip_accents=False, lowercase=False)
+    strip = N.StripAccents()
+    low = N.Lowercase()
+    n_nfd, n_nfkd = N.NFD(), N.NFKD()
+    wsplit = P.WhitespaceSplit()
+    bert_pre = P.BertPreTokenizer()
+    punct = P.Punctuation()
+    digits = P.Digits(individual_digits=False)
+    ws = P.Whitespace()
+    bl = P.ByteLevel(add_prefix_space=False, use_regex=True)
+
+    for c in codepoints():
+        ch = chr(c)
+        f = 0
+        r = bert_clean.normalize_str(ch)
+        if r == "":
+            f |= F_BERT_DROP
+        elif r == " " and ch != " ":
+            f |= F_BERT_SPACE
+        if bert_cjk.normalize_str(ch) == " " + ch + " ":
+            f |= F_CJK
+        if strip.normalize_str(ch) == "":
+            f |= F_MN
+        if len(wsplit.pre_tokenize_str("a" + ch + "a")) == 2:
+            f |= F_RWS
+        if len(bert_pre.pre_tokenize_str("a" + ch + "a")) == 3:
+            f |= F_BERT_PUNC
+        if len(punct.pre_tokenize_str("a" + ch + "a")) == 3:
+            f |= F_PUNCT
+        if len(digits.pre_tokenize_str("a" + ch + "a")) == 3:
+            f |= F_NUMERIC
+        k = len(ws.pre_tokenize_str("a" + ch + "a"))
+        if k == 1:
+            f |= F_W
+        elif k == 2:
+            f |= F_S
+        if len(bl.pre_tokenize_str("a" + ch)) == 1:
+            f |= F_L
+        elif len(bl.pre_tokenize_str("1" + ch)) == 1:
+            f |= F_N
+        r = low.normalize_str(ch)
+        if r != ch:
+            f |= F_LOWER
+            lower[c] = [ord(x) for x in r]
+        if not is_hangul_syllable(c):
+            r = n_nfd.normalize_str(ch)
+            if r != ch:
+                f |= F_NFD
+                nfd[c] = [ord(x) for x in r]
+            r = n_nfkd.normalize_str(ch)
+            if r != ch:
+                f |= F_NFKD
+                nfkd[c] = [ord(x) for x in r]
+        if unicodedata.combining(ch):
+            # Is the mark known to the reference's (older) tables?  A mark
+            # with class > 1 moves before U+0334 (class 1); one with class
+            # below 230 moves before U+0301 (class 230).
+            a = n_nfd.normalize_str("a" + ch + "\u0334")
+            b = n_nfd.normalize_str("a\u0301" + ch)
+            if a != "a" + ch + "\u0334" or b != "a\u0301" + ch:
+                f |= F_CCC
+                ccc[c] = unicodedata.combining(ch)
+        flags[c] = f
+
+    # Compositions: a pair (a, b) composes into c when c's canonical mapping is
+    # <a, b>, the reference knows c's decomposition and NFC keeps c.
+    comp = []
+    n_nfc = N.NFC()
+    for c in codepoints():
+        if is_hangul_syllable(c) or not flags[c] & F_NFD:
+            continue
+        d = unicodedata.decomposition(chr(c))
+        if not d or d.startswith("<"):
+            continue
+        parts = [int(x, 16) for x in d.split()]
+        if len(parts) != 2:
+            continue
+        if n_nfc.normalize_str(chr(c)) == chr(c):
+            comp.append((parts[0], parts[1], c))
+    comp.sort()
+
+    write(out, flags, lower, nfd, nfkd, ccc, comp)
+
+
+def write(out, flags, lower, nfd, nfkd, ccc, comp):
+    blocks = {}
+    stage1 = []
+    stage2 = []
+    for hi in range(MAXCP >> 8):
+        blk = tuple(flags[hi << 8:(hi + 1) << 8])
+        if blk not in blocks:
+            blocks[blk] = len(stage2)
+            stage2.append(blk)
+        stage1.append(blocks[blk])
+
+    pool = []
+
+    def seqs(m):
+        rows = []
+        for c in sorted(m):
+            rows.append((c, len(pool), len(m[c])))
+            pool.extend(m[c])
+        return rows
+
+    lrows, drows, krows = seqs(lower), seqs(nfd), seqs(nfkd)
+    with open(out, "w", encoding="utf-8") as f:
+        f.write("/* Generated by tools/gen_unicode_tables.py from tokenizers %s; do not edit.\n"
+                " * Unicode properties as the Hugging Face tokenizers library sees them. */\n"
+                % tokenizers.__version__)
+        f.write('#include "tk.h"\n\n')
+        f.write("const uint16_t clembed__uc_stage1[%d] = {\n" % len(stage1))
+        for i in range(0, len(stage1), 16):
+            f.write("    " + ",".join("%d" % x for x in stage1[i:i + 16]) + ",\n")
+        f.write("};\n\n")
+        f.write("const uint16_t clembed__uc_stage2[%d][256] = {\n" % len(stage2))
+        for blk in stage2:
+            f.write("  {\n")
+            for i in range(0, 256, 16):
+                f.write("    " + ",".join("0x%x" % x for x in blk[i:i + 16]) + ",\n")
+            f.write("  },\n")
+        f.write("};\n\n")
+        f.write("const uint32_t clembed__uc_pool[%d] = {\n" % len(pool))
+        for i in range(0, len(pool), 12):
+            f.write("    " + ",".join("0x%x" % x for x in pool[i:i + 12]) + ",\n")
+        f.write("};\n\n")
+        for name, rows in (("lower", lrows), ("nfd", drows), ("nfkd", krows)):
+            f.write("const clembed__uc_map clembed__uc_%s[%d] = {\n" % (name, len(rows)))
+            for c, off, n in rows:
+                f.write("    {0x%x, %d, %d},\n" % (c, off, n))
+            f.write("};\nconst size_t clembed__uc_%s_len = %d;\n\n" % (name, len(rows)))
+        f.write("const clembed__uc_ccc clembed__uc_ccc_table[%d] = {\n" % len(ccc))
+        for c in sorted(ccc):
+            f.write("    {0x%x, %d},\n" % (c, ccc[c]))
+        f.write("};\nconst size_t clembed__uc_ccc_len = %d;\n\n" % len(ccc))
+        f.write("const clembed__uc_comp clembed__uc_comp_table[%d] = {\n" % len(comp))
+        for a, b, c in comp:
+            f.write("    {0x%x, 0x%x, 0x%x},\n" % (a, b, c))
+        f.write("};\nconst size_t clembed__uc_comp_len = %d;\n" % len(comp))
+
+
+if __name__ == "__main__":
+    main()
