@@ -11,3 +11,8 @@ clembed_SOURCES += tools/cmd_tokenize.c
 check_PROGRAMS += tests/test_tok_api
 tests_test_tok_api_LDADD = $(TEST_LDADD)
 TESTS += tests/test_tok_api
+
+check_PROGRAMS += tests/test_tok_golden
+tests_test_tok_golden_LDADD = $(TEST_LDADD)
+TESTS += tests/test_tok_golden
+EXTRA_DIST += tests/data/tokenizers tools/gen_tokenizer_golden.py

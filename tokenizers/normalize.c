@@ -308,7 +308,7 @@ struct clembed__normalizer {
 };
 
 /* One pass of per-char rules.  Returns 0 on out of memory. */
-enum { R_CLEAN = 1, R_CHINESE = 2, R_STRIP_MN = 4, R_LOWER = 8, R_NMT = 16 };
+enum { R_CLEAN = 1, R_CHINESE = 2, R_STRIP_MN = 4, R_LOWER = 8, R_NMT = 16, R_BERT_MN = 32 };
 
 static int per_char(clembed__arena *a, clembed__piece *p, unsigned rules)
 {
@@ -336,6 +336,8 @@ static int per_char(clembed__arena *a, clembed__piece *p, unsigned rules)
                 c = ' ';
         }
         if ((rules & R_STRIP_MN) && (f & CLEMBED__UC_MN))
+            continue;
+        if ((rules & R_BERT_MN) && (f & CLEMBED__UC_BERT_MN))
             continue;
         if ((rules & R_CHINESE) && (f & CLEMBED__UC_CJK)) {
             if (!clembed__nb_push(a, &b, ' ', sp) || !clembed__nb_push(a, &b, c, sp) ||
@@ -370,7 +372,7 @@ static int bert(clembed__arena *a, const clembed__normalizer *n, clembed__piece 
         return 0;
     if (!unicode_form(a, p, 0, 0))
         return 0;
-    return per_char(a, p, R_STRIP_MN | (n->lowercase ? R_LOWER : 0));
+    return per_char(a, p, R_BERT_MN | (n->lowercase ? R_LOWER : 0));
 }
 
 static int is_rws(uint32_t c)

@@ -22,7 +22,7 @@ enum {
     CLEMBED__UC_BERT_DROP = 1 << 1,  /* removed by BertNormalizer clean_text */
     CLEMBED__UC_BERT_SPACE = 1 << 2, /* turned into ' ' by clean_text */
     CLEMBED__UC_CJK = 1 << 3,        /* BertNormalizer handle_chinese_chars */
-    CLEMBED__UC_MN = 1 << 4,         /* nonspacing mark (StripAccents) */
+    CLEMBED__UC_MN = 1 << 4,         /* combining mark (StripAccents) */
     CLEMBED__UC_BERT_PUNC = 1 << 5,  /* BertPreTokenizer punctuation */
     CLEMBED__UC_PUNCT = 1 << 6,      /* Punctuation pre-tokenizer */
     CLEMBED__UC_NUMERIC = 1 << 7,    /* Digits pre-tokenizer */
@@ -33,7 +33,8 @@ enum {
     CLEMBED__UC_LOWER = 1 << 12,     /* has a lowercase mapping */
     CLEMBED__UC_NFD = 1 << 13,       /* canonical decomposition (not Hangul) */
     CLEMBED__UC_NFKD = 1 << 14,      /* compatibility decomposition (not Hangul) */
-    CLEMBED__UC_CCC = 1 << 15        /* non-zero canonical combining class */
+    CLEMBED__UC_CCC = 1 << 15,       /* non-zero canonical combining class */
+    CLEMBED__UC_BERT_MN = 1 << 16    /* nonspacing mark (BertNormalizer strip_accents) */
 };
 
 typedef struct clembed__uc_map { uint32_t cp, off, n; } clembed__uc_map;
@@ -41,7 +42,7 @@ typedef struct clembed__uc_ccc { uint32_t cp; uint8_t ccc; } clembed__uc_ccc;
 typedef struct clembed__uc_comp { uint32_t a, b, c; } clembed__uc_comp;
 
 extern const uint16_t clembed__uc_stage1[4352];
-extern const uint16_t clembed__uc_stage2[][256];
+extern const uint32_t clembed__uc_stage2[][256];
 extern const uint32_t clembed__uc_pool[];
 extern const clembed__uc_map clembed__uc_lower[], clembed__uc_nfd[], clembed__uc_nfkd[];
 extern const size_t clembed__uc_lower_len, clembed__uc_nfd_len, clembed__uc_nfkd_len;

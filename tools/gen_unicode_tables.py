@@ -23,7 +23,7 @@ F_RWS = 1 << 0         # Rust char::is_whitespace
 F_BERT_DROP = 1 << 1   # removed by BertNormalizer clean_text
 F_BERT_SPACE = 1 << 2  # turned into ' ' by BertNormalizer clean_text
 F_CJK = 1 << 3         # BertNormalizer handle_chinese_chars
-F_MN = 1 << 4          # removed by StripAccents (Mn)
+F_MN = 1 << 4          # removed by StripAccents (combining marks: Mn, Mc, Me)
 F_BERT_PUNC = 1 << 5   # isolated by BertPreTokenizer
 F_PUNCT = 1 << 6       # isolated by Punctuation
 F_NUMERIC = 1 << 7     # Digits pre-tokenizer (char::is_numeric)
@@ -35,6 +35,7 @@ F_LOWER = 1 << 12      # has a lowercase mapping
 F_NFD = 1 << 13        # has a canonical decomposition (Unicode 9.0, Hangul excluded)
 F_NFKD = 1 << 14       # has a compatibility decomposition (Hangul excluded)
 F_CCC = 1 << 15        # non-zero canonical combining class
+F_BERT_MN = 1 << 16    # removed by BertNormalizer strip_accents after NFD (Mn)
 
 
 def codepoints():
@@ -58,6 +59,8 @@ def main():
 
     bert_clean = N.BertNormalizer(clean_text=True, handle_chinese_chars=False,
                                   strip_accents=False, lowercase=False)
+    bert_strip = N.BertNormalizer(clean_text=False, handle_chinese_chars=False,
+                                  strip_accents=True, lowercase=False)
     bert_cjk = N.BertNormalizer(clean_text=False, handle_chinese_chars=True,
                                 strip_accents=False, lowercase=False)
     strip = N.StripAccents()
@@ -82,6 +85,8 @@ def main():
             f |= F_CJK
         if strip.normalize_str(ch) == "":
             f |= F_MN
+        if bert_strip.normalize_str(ch) == "" and n_nfd.normalize_str(ch) == ch:
+            f |= F_BERT_MN
         if len(wsplit.pre_tokenize_str("a" + ch + "a")) == 2:
             f |= F_RWS
         if len(bert_pre.pre_tokenize_str("a" + ch + "a")) == 3:
@@ -173,7 +178,7 @@ def write(out, flags, lower, nfd, nfkd, ccc, comp):
         for i in range(0, len(stage1), 16):
             f.write("    " + ",".join("%d" % x for x in stage1[i:i + 16]) + ",\n")
         f.write("};\n\n")
-        f.write("const uint16_t clembed__uc_stage2[%d][256] = {\n" % len(stage2))
+        f.write("const uint32_t clembed__uc_stage2[%d][256] = {\n" % len(stage2))
         for blk in stage2:
             f.write("  {\n")
             for i in range(0, 256, 16):
