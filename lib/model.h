@@ -20,7 +20,8 @@ typedef struct clembed__tensor {
     clembed__dtype dtype;
     int            ndim;
     int64_t        shape[4];
-    const void    *data;      /* inside the mapping; valid while the model lives */
+    const void    *data;      /* inside the mapping; valid while the model lives; aligned to
+                               * the element size (F32: 4 bytes, F16/BF16: 2 bytes) */
     size_t         nbytes;
 } clembed__tensor;
 
@@ -34,7 +35,8 @@ typedef enum clembed__act {
     CLEMBED__ACT_IDENTITY
 } clembed__act;
 
-/* Pooling modes, as bits; concatenated in this order, as sentence-transformers does. */
+/* Pooling modes, as bits, in the order legacy configs (pooling_mode_* booleans) concatenate them;
+ * clembed__module.pool_list holds the actual order. */
 enum {
     CLEMBED__POOL_CLS = 1 << 0,
     CLEMBED__POOL_MAX = 1 << 1,
@@ -57,6 +59,7 @@ typedef struct clembed__encoder_config {
     int          type_vocab_size;
     int          pad_token_id;
     int          position_offset;  /* first position id: 0 for BERT, pad_token_id + 1 for RoBERTa */
+    char         architecture[64]; /* architectures[0] of config.json ("BertModel"), "" when absent */
 } clembed__encoder_config;
 
 typedef enum clembed__module_kind {
@@ -70,7 +73,11 @@ typedef struct clembed__module {
     clembed__module_kind kind;
     char *path;                       /* relative folder, "" for the root */
     /* pooling */
-    unsigned pool_modes;              /* CLEMBED__POOL_* bits */
+    unsigned pool_modes;              /* CLEMBED__POOL_* bits: the union of pool_list */
+    int      n_pool;                  /* entries in pool_list */
+    unsigned pool_list[8];            /* the modes in concatenation order (one CLEMBED__POOL_* bit
+                                       * each): pooling_mode ["mean", "cls"] gives mean, then cls;
+                                       * a mode may repeat; out dim = n_pool * pool_in_dim */
     int      include_prompt;          /* 1 unless the pooling config says false */
     int      pool_in_dim;             /* word_embedding_dimension */
     /* dense */
@@ -91,8 +98,11 @@ struct clembed_model {
     clembed__module        *modules;
     size_t                  n_modules;
     size_t                  out_dim;        /* after the whole chain */
-    size_t                  max_seq_length; /* effective, sentence-transformers' rules */
+    size_t                  max_seq_length; /* effective, sentence-transformers' rules, at most the
+                                             * positions the model has */
     int                     do_lower_case;  /* sentence_bert_config.json */
+    size_t                  truncate_dim;   /* config_sentence_transformers.json; 0 = none */
+    int                     has_modules_json; /* 0: sentence-transformers' default chain */
     clembed__prompt        *prompts;
     size_t                  n_prompts;
     char                   *default_prompt_name;  /* NULL when none */

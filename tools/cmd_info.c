@@ -1,7 +1,9 @@
-/* clembed info: devices and their capabilities, the kernel cache. */
+/* clembed info: devices and their capabilities, the kernel cache; with -m, a model directory. */
 #include "cli.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *type_name(clembed_device_type t)
@@ -90,17 +92,134 @@ static void json_device(const clembed_device_info *d)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: clembed info [--json]\n"
+               "       clembed info -m DIR [--json]\n"
                "  Lists the OpenCL platforms and devices clembed can use, with the capabilities\n"
                "  that tuning and kernels depend on, and the kernel binary cache.\n"
-               "  --json   one JSON object on stdout\n");
+               "  -m, --model DIR  describe the model directory DIR instead: architecture,\n"
+               "                   module chain, output dimension, max length, prompts, weights\n"
+               "  --json           one JSON object on stdout\n");
+}
+
+static double num(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void text_module(const cJSON *mod)
+{
+    const char *type = str(mod, "type");
+    printf("%s", type ? type : "?");
+    if (type && strcmp(type, "Pooling") == 0) {
+        const cJSON *m;
+        int first = 1;
+        printf(" (");
+        cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(mod, "pooling_mode")) {
+            printf("%s%s", first ? "" : "+", cJSON_IsString(m) ? m->valuestring : "?");
+            first = 0;
+        }
+        if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(mod, "include_prompt")))
+            printf(", prompt excluded");
+        printf(")");
+    } else if (type && strcmp(type, "Dense") == 0) {
+        printf(" (%.0f -> %.0f, %s%s)", num(mod, "in_features"), num(mod, "out_features"),
+               str(mod, "activation") ? str(mod, "activation") : "?",
+               cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(mod, "bias")) ? ", bias" : "");
+    }
+}
+
+static void text_model(const cJSON *d)
+{
+    const cJSON *it, *w = cJSON_GetObjectItemCaseSensitive(d, "weights");
+    const char *arch = str(d, "architecture");
+    printf("model: %s\n", str(d, "dir"));
+    printf("  architecture:      %s (%s)\n", arch ? arch : "not given", str(d, "model_type"));
+    printf("  encoder:           %.0f layers, hidden %.0f, %.0f heads, intermediate %.0f, %s\n",
+           num(d, "num_layers"), num(d, "hidden_size"), num(d, "num_heads"),
+           num(d, "intermediate_size"), str(d, "hidden_act"));
+    printf("  embeddings:        %.0f tokens, %.0f token types, %.0f positions (first %.0f)\n",
+           num(d, "vocab_size"), num(d, "type_vocab_size"), num(d, "max_position_embeddings"),
+           num(d, "position_offset"));
+    printf("  modules:           ");
+    int first = 1;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(d, "modules")) {
+        printf("%s", first ? "" : " -> ");
+        text_module(it);
+        first = 0;
+    }
+    printf("%s\n", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "modules_json"))
+                       ? "" : "  (no modules.json: sentence-transformers' default)");
+    printf("  output dimension:  %.0f", num(d, "output_dimension"));
+    if (num(d, "truncate_dim") > 0)
+        printf(" (truncate_dim %.0f)", num(d, "truncate_dim"));
+    printf("\n  max sequence:      %.0f tokens%s\n", num(d, "max_seq_length"),
+           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "do_lower_case")) ? ", lower-cased" : "");
+    printf("  prompts:          ");
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(d, "prompts")) {
+        printf(" %s=", it->string);
+        cli_json_string(stdout, it->valuestring);
+    }
+    printf("; default: %s\n", str(d, "default_prompt_name") ? str(d, "default_prompt_name") : "none");
+    printf("  similarity:        %s\n",
+           str(d, "similarity_fn_name") ? str(d, "similarity_fn_name") : "not given (cosine)");
+    printf("  weights:           %.0f parameters in %s, %.0f bytes, %.0f tensors in",
+           num(w, "parameters"), str(w, "dtype"), num(w, "bytes"), num(w, "tensors"));
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(w, "files"))
+        printf(" %s", it->valuestring);
+    printf("\n");
+}
+
+static int info_model(const char *dir, int json)
+{
+    clembed_model *m = NULL;
+    char *desc = NULL;
+    clembed_model_params p;
+    clembed_model_params_init(&p);
+    p.load_tokenizer = 0;
+    clembed_status rc = clembed_model_open(dir, &p, &m);
+    if (rc == CLEMBED_OK)
+        rc = clembed_model_describe_json(m, &desc);
+    clembed_model_free(m);
+    if (rc != CLEMBED_OK)
+        return cli_fail(dir, rc);
+    if (json) {
+        printf("%s\n", desc);
+    } else {
+        cJSON *d = cJSON_Parse(desc);
+        if (!d) {
+            free(desc);
+            fprintf(stderr, "clembed: %s: cannot read the model description\n", dir);
+            return 1;
+        }
+        text_model(d);
+        cJSON_Delete(d);
+    }
+    free(desc);
+    return 0;
 }
 
 int clembed_cmd_info(int argc, char **argv)
 {
     int json = 0;
+    const char *model = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) {
             json = 1;
+        } else if (strcmp(argv[i], "-m") == 0 || strcmp(argv[i], "--model") == 0) {
+            if (i + 1 == argc) {
+                fprintf(stderr, "clembed info: %s needs a model directory\n", argv[i]);
+                usage(stderr);
+                return 2;
+            }
+            model = argv[++i];
+        } else if (strncmp(argv[i], "--model=", 8) == 0) {
+            model = argv[i] + 8;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return 0;
@@ -110,6 +229,8 @@ int clembed_cmd_info(int argc, char **argv)
             return 2;
         }
     }
+    if (model)
+        return info_model(model, json);
     size_t n = clembed_device_count();
     const char *cache = clembed_cache_dir();
     size_t def = 0;
