@@ -33,6 +33,7 @@ void clembed_model_free(clembed_model *m)
     free(m->default_prompt_name);
     free(m->similarity_fn);
     free(m->tensors);
+    clembed_tokenizer_free(m->tokenizer);
     clembed__weights_free(m->priv);
     free(m->dir);
     free(m);
@@ -234,6 +235,37 @@ done:
     return rc;
 }
 
+/* The tokenizer lives with the Transformer module.  Only tokenizer.json is read: a directory with
+ * just the slow tokenizer's files (vocab.txt, sentencepiece models) gets a hint. */
+static clembed_status open_tokenizer(clembed_model *m, const char *tdir)
+{
+    char *path = clembed__path_join(tdir, "tokenizer.json");
+    clembed_status rc;
+    if (!path)
+        return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
+    if (!clembed__file_exists(path)) {
+        static const char *const slow[] = {"vocab.txt", "sentencepiece.bpe.model", "spiece.model",
+                                           "vocab.json"};
+        const char *found = NULL;
+        for (size_t i = 0; i < CLEMBED_ARRAY_LEN(slow) && !found; i++) {
+            char *p = clembed__path_join(tdir, slow[i]);
+            if (p && clembed__file_exists(p))
+                found = slow[i];
+            free(p);
+        }
+        if (found)
+            rc = clembed__fail(CLEMBED_ERR_NOT_FOUND, "%s: no such file; the directory has %s, but "
+                               "only the fast tokenizer's tokenizer.json is read (save the tokenizer "
+                               "with transformers to write one)", path, found);
+        else
+            rc = clembed__fail(CLEMBED_ERR_NOT_FOUND, "%s: no such file", path);
+    } else {
+        rc = clembed_tokenizer_open(path, &m->tokenizer);
+    }
+    free(path);
+    return rc;
+}
+
 clembed_status clembed_model_open(const char *dir, const clembed_model_params *params,
                                   clembed_model **out)
 {
@@ -312,8 +344,8 @@ clembed_status clembed_model_open(const char *dir, const clembed_model_params *p
     if ((rc = clembed__parse_st_config(label, root, m)) != CLEMBED_OK)
         goto fail;
 
-    /* The tokenizer is opened here once tokenizers/ provides clembed_tokenizer_open. */
-    (void)prm;
+    if (prm.load_tokenizer && (rc = open_tokenizer(m, tdir)) != CLEMBED_OK)
+        goto fail;
 
     clembed__info("%s: %s (%s), %d layers, hidden %d, %d heads; %zu modules; %zu dimensions; "
                   "max %zu tokens; %llu parameters", dir, m->cfg.architecture[0] ?
@@ -419,6 +451,13 @@ clembed_status clembed_model_describe_json(const clembed_model *m, char **out)
         cJSON_AddNullToObject(o, "truncate_dim");
     cJSON_AddNumberToObject(o, "max_seq_length", (double)m->max_seq_length);
     cJSON_AddBoolToObject(o, "do_lower_case", m->do_lower_case);
+    if (m->tokenizer) {
+        x = cJSON_AddObjectToObject(o, "tokenizer");
+        if (x)
+            cJSON_AddNumberToObject(x, "vocab_size", (double)clembed_tokenizer_vocab_size(m->tokenizer));
+    } else {
+        cJSON_AddNullToObject(o, "tokenizer");
+    }
     x = cJSON_AddObjectToObject(o, "prompts");
     for (size_t i = 0; x && i < m->n_prompts; i++)
         cJSON_AddStringToObject(x, m->prompts[i].name, m->prompts[i].text);

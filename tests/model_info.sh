@@ -15,6 +15,7 @@ t "layers, hidden size, heads" 'has "encoder:           2 layers, hidden 8, 2 he
 t "the module chain with pooling modes in order" 'has "modules:           Transformer -> Pooling (mean+cls) -> Dense (16 -> 6, gelu, bias) -> Normalize"'
 t "the output dimension" 'has "output dimension:  6"'
 t "the max length" 'has "max sequence:      32 tokens"'
+t "the tokenizer" 'has "tokenizer:         tokenizer.json, 66 tokens"'
 t "the prompts and the default" 'has "query=\"query: \"" && has "passage=\"passage: \"" && has "default: query"'
 t "parameters, dtype, bytes, files" 'has "weights:           2278 parameters in F32, 9112 bytes, 41 tensors in model.safetensors 2_Dense/model.safetensors"'
 

@@ -206,6 +206,17 @@ static void check_dir(const char *name, const char *dir, const cJSON *exp)
        "%s: describe_json agrees", name);
     cJSON_Delete(d);
     free(desc);
+    ok(clembed_model_tokenizer(m) == NULL, "%s: no tokenizer when not asked for", name);
+    clembed_model_free(m);
+
+    /* With the tokenizer (the default). */
+    m = NULL;
+    rc = clembed_model_open(dir, NULL, &m);
+    if (ok(rc == CLEMBED_OK && clembed_model_tokenizer(m) != NULL, "%s opens with its tokenizer", name))
+        is_int(clembed_tokenizer_vocab_size(clembed_model_tokenizer(m)), num(exp, "tokenizer_vocab_size"),
+               "%s: the tokenizer's vocabulary", name);
+    else
+        diag("  %s: %s", clembed_strerror(rc), clembed_errmsg());
     clembed_model_free(m);
 }
 
@@ -260,5 +271,22 @@ int main(void)
         skip("%s is absent (sh tools/setup.sh fetches it)", path);
     }
     cJSON_Delete(exp);
+
+    /* A directory without tokenizer.json opens only when the tokenizer is not asked for. */
+    snprintf(dir, sizeof dir, "%s/tests/data/model/malformed/valid", top);
+    clembed_model *m = NULL;
+    clembed_status rc = clembed_model_open(dir, NULL, &m);
+    snprintf(path, sizeof path, "%s/tokenizer.json: no such file", dir);
+    ok(rc == CLEMBED_ERR_NOT_FOUND && m == NULL && strstr(clembed_errmsg(), path),
+       "no tokenizer.json: not found, naming the file");
+    clembed_model_free(m);
+    clembed_model_free(NULL);
+    ok(clembed_model_open(NULL, NULL, &m) == CLEMBED_ERR_INVALID_ARG && m == NULL, "a NULL directory");
+    ok(clembed_model_open(dir, NULL, NULL) == CLEMBED_ERR_INVALID_ARG, "a NULL out");
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    ok(clembed_model_open(path, NULL, &m) == CLEMBED_ERR_INVALID_ARG && strstr(clembed_errmsg(), "not a directory"),
+       "a file instead of a directory");
+    ok(clembed_model_dim(NULL) == 0 && clembed_model_max_tokens(NULL) == 0 && !clembed_model_tokenizer(NULL),
+       "accessors accept NULL");
     return done_testing();
 }

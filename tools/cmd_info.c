@@ -160,6 +160,9 @@ static void text_model(const cJSON *d)
         printf(" (truncate_dim %.0f)", num(d, "truncate_dim"));
     printf("\n  max sequence:      %.0f tokens%s\n", num(d, "max_seq_length"),
            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "do_lower_case")) ? ", lower-cased" : "");
+    const cJSON *tok = cJSON_GetObjectItemCaseSensitive(d, "tokenizer");
+    if (cJSON_IsObject(tok))
+        printf("  tokenizer:         tokenizer.json, %.0f tokens\n", num(tok, "vocab_size"));
     printf("  prompts:          ");
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(d, "prompts")) {
         printf(" %s=", it->string);
@@ -179,10 +182,7 @@ static int info_model(const char *dir, int json)
 {
     clembed_model *m = NULL;
     char *desc = NULL;
-    clembed_model_params p;
-    clembed_model_params_init(&p);
-    p.load_tokenizer = 0;
-    clembed_status rc = clembed_model_open(dir, &p, &m);
+    clembed_status rc = clembed_model_open(dir, NULL, &m);
     if (rc == CLEMBED_OK)
         rc = clembed_model_describe_json(m, &desc);
     clembed_model_free(m);

@@ -232,6 +232,7 @@ def describe(path, n_tensor_samples=6):
         # clembed cannot go past the position table; sentence-transformers would fail there.
         "max_seq_length": min(trunc, cfg.max_position_embeddings - offset),
         "do_lower_case": bool(getattr(tr, "do_lower_case", False)),
+        "tokenizer_vocab_size": len(tr.tokenizer),
         "prompts": st.prompts,
         "default_prompt_name": st.default_prompt_name,
         "similarity_fn_name": st._similarity_fn_name,
