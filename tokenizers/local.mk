@@ -16,3 +16,24 @@ check_PROGRAMS += tests/test_tok_golden
 tests_test_tok_golden_LDADD = $(TEST_LDADD)
 TESTS += tests/test_tok_golden
 EXTRA_DIST += tests/data/tokenizers tools/gen_tokenizer_golden.py
+
+# Fuzz targets (see fuzz/local.mk)
+check_PROGRAMS += tests/fuzz_tokenizer_json tests/fuzz_tokenizer_encode
+tests_fuzz_tokenizer_json_SOURCES = fuzz/fuzz_tokenizer_json.c fuzz/driver.c
+tests_fuzz_tokenizer_json_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"fuzz/corpus/tokenizer_json"'
+tests_fuzz_tokenizer_json_LDADD = libclembed_core.la
+tests_fuzz_tokenizer_encode_SOURCES = fuzz/fuzz_tokenizer_encode.c fuzz/driver.c
+tests_fuzz_tokenizer_encode_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_CORPUS='"fuzz/corpus/tokenizer_encode"'
+tests_fuzz_tokenizer_encode_LDADD = libclembed_core.la
+TESTS += tests/fuzz_tokenizer_json tests/fuzz_tokenizer_encode
+EXTRA_DIST += fuzz/fuzz_tokenizer_json.c fuzz/fuzz_tokenizer_encode.c fuzz/corpus/tokenizer_json \
+	fuzz/corpus/tokenizer_encode
+if FUZZERS
+noinst_PROGRAMS += fuzz/fuzz_tokenizer_json fuzz/fuzz_tokenizer_encode
+fuzz_fuzz_tokenizer_json_SOURCES = fuzz/fuzz_tokenizer_json.c
+fuzz_fuzz_tokenizer_json_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+fuzz_fuzz_tokenizer_json_LDADD = libclembed_core.la
+fuzz_fuzz_tokenizer_encode_SOURCES = fuzz/fuzz_tokenizer_encode.c
+fuzz_fuzz_tokenizer_encode_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+fuzz_fuzz_tokenizer_encode_LDADD = libclembed_core.la
+endif

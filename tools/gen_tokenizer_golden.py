@@ -6,6 +6,15 @@
         every line of the UDHR texts in UDHR_DIR plus generated texts that
         exercise what tokenizers get wrong (see synthetic()).
 
+    python3 tools/gen_tokenizer_golden.py synth OUTDIR
+        trains small tokenizers on the corpus with the components the real
+        files do not use (other normalizers, pre-tokenizers, models, options,
+        post-processors, added tokens with lstrip/rstrip/single_word) and
+        writes OUTDIR/NAME/tokenizer.json for each.
+
+    python3 tools/gen_tokenizer_golden.py fuzzseeds OUTDIR
+        the same with tiny vocabularies: seeds for fuzz/fuzz_tokenizer_json.c.
+
     python3 tools/gen_tokenizer_golden.py golden NAME=PATH/tokenizer.json ...
         copies each tokenizer.json to tests/data/tokenizers/NAME.json.gz and
         writes tests/data/tokenizers/golden/NAME.jsonl.gz: the output of the
@@ -13,8 +22,9 @@
         tools/requirements-reference.txt) for the corpus, one JSON object per
         line:  c = configuration, i = text index, j = pair index (pairs only),
         ids, t = type ids, a = attention mask, s = special tokens mask (as digit
-        strings), o = offsets flattened [s0, e0, s1, e1, ...], k = tokens
-        (configuration "raw" only).
+        strings), o = offsets as differences [s0 - 0, e0 - s0, s1 - e0, e1 - s1,
+        ...], k = tokens (every eighth text of configuration "raw"), p = right
+        padding [count, id, type id, token], err = the reference refused.
 
 Configurations: raw (no truncation, no padding), pair (the same for pairs),
 nospecial (add_special_tokens=False), conf (truncation and padding as the
@@ -192,7 +202,12 @@ def row(cfg, i, e, j=None, tokens=False, pad=None):
     r["t"] = "".join(str(x) for x in e.type_ids[:n])
     r["a"] = "".join(str(x) for x in e.attention_mask[:n])
     r["s"] = "".join(str(x) for x in e.special_tokens_mask[:n])
-    r["o"] = [x for o in e.offsets[:n] for x in o]
+    # offsets as differences: start - previous end, end - start
+    o, prev = [], 0
+    for a, b in e.offsets[:n]:
+        o += [a - prev, b - a]
+        prev = b
+    r["o"] = o
     if tokens:
         r["k"] = e.tokens[:n]
     return r
@@ -207,26 +222,34 @@ def cmd_golden(specs):
         with open(path, "rb") as f, gzip.GzipFile(os.path.join(DATA, name + ".json.gz"), "wb", mtime=0) as g:
             shutil.copyfileobj(f, g)
         rows = []
+        # the small generated tokenizers see a third of the corpus
+        step = 3 if name.startswith("synth-") else 1
         tok = Tokenizer.from_file(path)
         has_conf = tok.truncation is not None or tok.padding is not None
+        trunc = tok.truncation or {"strategy": "longest_first", "direction": "right"}
         tok.no_truncation()
         tok.no_padding()
         for i, t in enumerate(texts):
-            rows.append(row("raw", i, tok.encode(t), tokens=True))
-        for i, j in prs:
+            if i % step == 0:
+                rows.append(row("raw", i, tok.encode(t), tokens=i % 8 == 0))
+        for i, j in prs[::step]:
             rows.append(row("pair", i, tok.encode(texts[i], texts[j]), j))
-        for i in range(0, len(texts), 10):
+        for i in range(0, len(texts), 10 * step):
             rows.append(row("nospecial", i, tok.encode(texts[i], add_special_tokens=False)))
-        tok.enable_truncation(16)
-        for i, j in prs[::2]:
-            rows.append(row("trunc", i, tok.encode(texts[i], texts[j]), j))
+        # the caller's max_length with the file's strategy and direction
+        tok.enable_truncation(16, strategy=trunc["strategy"], direction=trunc["direction"])
+        for i, j in prs[::2 * step]:
+            try:
+                rows.append(row("trunc", i, tok.encode(texts[i], texts[j]), j))
+            except Exception:
+                rows.append({"c": "trunc", "i": i, "j": j, "err": 1})
         if has_conf:
             tok = Tokenizer.from_file(path)
             pad = tok.padding
             if pad is not None and pad.get("direction", "right") != "right":
                 pad = None
             for i, t in enumerate(texts):
-                if i % 4 == 0 or len(t) > 1000:
+                if i % (4 * step) == 0 or len(t) > 1000:
                     rows.append(row("conf", i, tok.encode(t), pad=pad))
         out = os.path.join(DATA, "golden", name + ".jsonl.gz")
         with gzip.GzipFile(out, "wb", mtime=0) as g:
@@ -236,9 +259,137 @@ def cmd_golden(specs):
                                                                  tokenizers.__version__))
 
 
+def synth(outdir, small=False):
+    """small: tiny vocabularies from a few texts (fuzzing seeds)."""
+    os.environ["RAYON_NUM_THREADS"] = "1"
+    from tokenizers import AddedToken, Regex, decoders, models, normalizers as N, pre_tokenizers as P, \
+        processors, trainers
+    texts = load_corpus()[:3000]
+    if small:
+        texts = [t for t in texts if all(ord(c) < 0x250 for c in t)][:30]
+    scale = 0.04 if small else 1.0
+
+    def V(n):
+        return max(int(n * scale), 120)
+
+    def save(name, tok, edit=None):
+        d = os.path.join(outdir, name)
+        os.makedirs(d, exist_ok=True)
+        path = os.path.join(d, "tokenizer.json")
+        tok.save(path)
+        if edit:
+            with open(path, encoding="utf-8") as f:
+                j = json.load(f)
+            edit(j)
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump(j, f, ensure_ascii=False)
+            Tokenizer.from_file(path)  # the reference must accept the edit
+        print("synth:", path)
+
+    # WordPiece: NFKC, a regex Replace, Lowercase, Strip; split on whitespace,
+    # punctuation and single digits; a template; added tokens with options.
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]", max_input_chars_per_word=30))
+    tok.normalizer = N.Sequence([N.NFKC(), N.Replace(Regex(r"[0-9]{4,}"), "####"), N.Lowercase(), N.Strip()])
+    tok.pre_tokenizer = P.Sequence([P.WhitespaceSplit(), P.Punctuation(behavior="isolated"),
+                                    P.Digits(individual_digits=True)])
+    tok.train_from_iterator(texts, trainers.WordPieceTrainer(
+        vocab_size=V(3000), special_tokens=["[UNK]", "[CLS]", "[SEP]", "[PAD]", "[MASK]"]))
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", tok.token_to_id("[CLS]")), ("[SEP]", tok.token_to_id("[SEP]"))])
+    tok.decoder = decoders.WordPiece()
+    tok.add_special_tokens([AddedToken("[MASK]", lstrip=True, rstrip=True), AddedToken("<mask>", lstrip=True)])
+    tok.add_tokens([AddedToken("human rights", single_word=True), AddedToken("Article", normalized=True),
+                    AddedToken("don't", normalized=False, rstrip=True), AddedToken("ÉTÉ", normalized=True),
+                    AddedToken("'s", single_word=True)])
+    tok.enable_truncation(48, strategy="only_first", direction="left")
+    tok.enable_padding(direction="left", pad_id=3, pad_token="[PAD]", pad_to_multiple_of=8)
+    save("synth-wordpiece", tok)
+
+    # Byte-fallback BPE as Llama 2 has it: Prepend and Replace normalizers,
+    # no pre-tokenizer, merges as "a b" strings, <0xNN> tokens.
+    bytes_ = ["<0x%02X>" % b for b in range(256)]
+    tok = Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True, fuse_unk=True))
+    tok.normalizer = N.Sequence([N.Prepend("▁"), N.Replace(" ", "▁")])
+    tok.train_from_iterator(texts, trainers.BpeTrainer(
+        vocab_size=V(2500), special_tokens=["<unk>", "<s>", "</s>"] + bytes_, limit_alphabet=300))
+    tok.post_processor = processors.TemplateProcessing(
+        single="<s> $A", pair="<s> $A <s> $B:1", special_tokens=[("<s>", tok.token_to_id("<s>"))])
+    tok.decoder = decoders.Sequence([decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse(),
+                                     decoders.Strip(" ", 1, 0)])
+
+    def legacy_merges(j):
+        j["model"]["merges"] = [" ".join(m) if isinstance(m, list) else m for m in j["model"]["merges"]]
+    save("synth-bpe-fallback", tok, legacy_merges)
+
+    # Unigram with NFD, StripAccents, NFC, the old Metaspace form, byte fallback.
+    tok = Tokenizer(models.Unigram())
+    tok.normalizer = N.Sequence([N.NFD(), N.StripAccents(), N.NFC(), N.Lowercase()])
+    tok.pre_tokenizer = P.Metaspace()
+    western = [t for t in texts if all(ord(c) < 0x590 for c in t)]
+    tok.train_from_iterator(western, trainers.UnigramTrainer(
+        vocab_size=V(2000), special_tokens=["<pad>", "<unk>", "</s>"], unk_token="<unk>", max_piece_length=8))
+    tok.post_processor = processors.TemplateProcessing(
+        single="$A </s>", pair="$A </s> $B </s>", special_tokens=[("</s>", tok.token_to_id("</s>"))])
+    tok.decoder = decoders.Metaspace()
+
+    def old_metaspace(j):
+        j["pre_tokenizer"] = {"type": "Metaspace", "replacement": "▁", "add_prefix_space": True}
+        j["decoder"] = {"type": "Metaspace", "replacement": "▁", "add_prefix_space": True}
+        j["model"]["byte_fallback"] = True
+        j["model"]["vocab"] += [[b, -20.0] for b in bytes_[:128]]
+    save("synth-unigram", tok, old_metaspace)
+
+    # Byte-level BPE behind a GPT-4 style Split, ignore_merges, a processor sequence.
+    pat = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|"
+           r"\s*[\r\n]+|\s+(?!\S)|\s+")
+    tok = Tokenizer(models.BPE(ignore_merges=True))
+    tok.normalizer = N.NFC()
+    tok.pre_tokenizer = P.Sequence([P.Split(Regex(pat), behavior="isolated"),
+                                    P.ByteLevel(add_prefix_space=False, use_regex=False)])
+    tok.train_from_iterator(texts, trainers.BpeTrainer(
+        vocab_size=V(3000), special_tokens=["<|bos|>", "<|eos|>"], initial_alphabet=P.ByteLevel.alphabet()))
+    tok.post_processor = processors.Sequence([
+        processors.ByteLevel(trim_offsets=False),
+        processors.TemplateProcessing(single="<|bos|> $A", pair="<|bos|> $A <|bos|> $B:1",
+                                      special_tokens=[("<|bos|>", tok.token_to_id("<|bos|>"))])])
+    tok.decoder = decoders.ByteLevel()
+    tok.add_special_tokens([AddedToken("<|eos|>", normalized=False)])
+    save("synth-bytelevel-split", tok)
+
+    # WordLevel with BertNormalizer options, Whitespace, BertProcessing.
+    tok = Tokenizer(models.WordLevel(unk_token="[UNK]"))
+    tok.normalizer = N.Sequence([N.BertNormalizer(clean_text=True, handle_chinese_chars=False,
+                                                  strip_accents=False, lowercase=False), N.NFKD()])
+    tok.pre_tokenizer = P.Sequence([P.Whitespace(), P.Digits(individual_digits=False)])
+    tok.train_from_iterator(texts, trainers.WordLevelTrainer(vocab_size=V(4000), special_tokens=["[UNK]", "[CLS]", "[SEP]"]))
+    tok.post_processor = processors.BertProcessing(("[SEP]", tok.token_to_id("[SEP]")),
+                                                   ("[CLS]", tok.token_to_id("[CLS]")))
+    save("synth-wordlevel", tok)
+
+    # Byte-level BPE as GPT-2 (prefix space, trim offsets in the pre-tokenizer),
+    # a Split on a literal and CharDelimiterSplit in front.
+    tok = Tokenizer(models.BPE(continuing_subword_prefix="##", end_of_word_suffix="</w>"))
+    tok.pre_tokenizer = P.Sequence([P.CharDelimiterSplit("|"), P.Split("--", behavior="merged_with_previous"),
+                                    P.Split(Regex(r"\d"), behavior="merged_with_next"),
+                                    P.Split(Regex(r"[!?]+"), behavior="contiguous", invert=True),
+                                    P.ByteLevel(add_prefix_space=True)])
+    tok.train_from_iterator(texts, trainers.BpeTrainer(
+        vocab_size=V(3000), continuing_subword_prefix="##", end_of_word_suffix="</w>",
+        initial_alphabet=P.ByteLevel.alphabet()))
+    tok.post_processor = processors.RobertaProcessing(("</s>", 1), ("<s>", 0), trim_offsets=True,
+                                                      add_prefix_space=True)
+    tok.decoder = decoders.BPEDecoder(suffix="</w>")
+    save("synth-bpe-suffix", tok)
+
+
 def main():
     if len(sys.argv) >= 3 and sys.argv[1] == "corpus":
         cmd_corpus(sys.argv[2])
+    elif len(sys.argv) >= 3 and sys.argv[1] == "synth":
+        synth(sys.argv[2])
+    elif len(sys.argv) >= 3 and sys.argv[1] == "fuzzseeds":
+        synth(sys.argv[2], small=True)
     elif len(sys.argv) >= 3 and sys.argv[1] == "golden":
         cmd_golden(sys.argv[2:])
     else:
