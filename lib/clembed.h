@@ -280,14 +280,22 @@ CLEMBED_API void clembed_model_params_init(clembed_model_params *p);
 
 /* Opens a Hugging Face / sentence-transformers model directory: config.json,
  * model.safetensors (or a sharded index), modules.json and the module
- * folders, tokenizer.json.  Weights are memory-mapped.  params may be NULL. */
+ * folders, tokenizer.json.  Weights are memory-mapped.  params may be NULL.
+ * The directory is read as sentence-transformers 6 reads it (legacy and
+ * current file forms; without modules.json, mean pooling).  Errors name the
+ * file: CLEMBED_ERR_NOT_FOUND for a missing file, CLEMBED_ERR_FORMAT for a
+ * malformed one, CLEMBED_ERR_UNSUPPORTED for an architecture, module or
+ * setting clembed cannot run, CLEMBED_ERR_TOO_LARGE past a size limit.
+ * Files must not change while the model is open (they are mapped). */
 CLEMBED_API clembed_status clembed_model_open(const char *dir, const clembed_model_params *params,
                                               clembed_model **out);
 CLEMBED_API void clembed_model_free(clembed_model *model);
 
-/* The embedding dimension after the whole module chain. */
+/* The embedding dimension after the whole module chain (before any
+ * truncate_dim of config_sentence_transformers.json). */
 CLEMBED_API size_t clembed_model_dim(const clembed_model *model);
-/* The effective maximum sequence length in tokens. */
+/* The effective maximum sequence length in tokens, special tokens included:
+ * sentence-transformers' value, at most the positions the model has. */
 CLEMBED_API size_t clembed_model_max_tokens(const clembed_model *model);
 /* The model's tokenizer, owned by the model (NULL if not loaded). */
 CLEMBED_API const clembed_tokenizer *clembed_model_tokenizer(const clembed_model *model);

@@ -411,7 +411,16 @@ clembed_status clembed_model_describe_json(const clembed_model *m, char **out)
     cJSON_AddNumberToObject(o, "num_heads", c->num_heads);
     cJSON_AddNumberToObject(o, "intermediate_size", c->intermediate_size);
     cJSON_AddStringToObject(o, "hidden_act", clembed__act_name(c->hidden_act));
-    cJSON_AddNumberToObject(o, "layer_norm_eps", c->layer_norm_eps);
+    {
+        /* The float as its shortest decimal, not the double it widens to. */
+        char eps[32];
+        for (int prec = 1; prec <= 9; prec++) {
+            snprintf(eps, sizeof eps, "%.*g", prec, c->layer_norm_eps);
+            if ((float)strtod(eps, NULL) == c->layer_norm_eps)
+                break;
+        }
+        cJSON_AddNumberToObject(o, "layer_norm_eps", strtod(eps, NULL));
+    }
     cJSON_AddNumberToObject(o, "vocab_size", c->vocab_size);
     cJSON_AddNumberToObject(o, "max_position_embeddings", c->max_position_embeddings);
     cJSON_AddNumberToObject(o, "position_offset", c->position_offset);
