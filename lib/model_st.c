@@ -693,6 +693,9 @@ clembed_status clembed__parse_st_config(const char *label, const cJSON *root, cl
     if ((rc = clembed__mj_get_obj(label, root, "prompts", 1, &prompts)))
         return rc;
     const cJSON *it;
+    if (cJSON_GetArraySize(prompts) > 4096)
+        return clembed__fail(CLEMBED_ERR_TOO_LARGE, "%s: %d prompts, more than the limit of 4096",
+                             label, cJSON_GetArraySize(prompts));
     cJSON_ArrayForEach(it, prompts) {
         if (!cJSON_IsString(it) && !cJSON_IsNull(it))
             return clembed__fail(CLEMBED_ERR_FORMAT, "%s: prompt '%s' must be a string, not %s", label,

@@ -29,10 +29,14 @@ static int str_cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Far more shards than any model has; bounds the files a hostile index opens. */
+#define CLEMBED__MAX_SHARDS 4096
+
 clembed_status clembed__parse_index(const char *label, const cJSON *root, clembed__index *ix)
 {
     clembed_status rc = CLEMBED_OK;
     char b[160], b2[160];
+    const char **vals = NULL, **sortv = NULL;
     memset(ix, 0, sizeof *ix);
     if (!cJSON_IsObject(root))
         return clembed__fail(CLEMBED_ERR_FORMAT, "%s: must be a JSON object, not %s", label,
@@ -58,7 +62,9 @@ clembed_status clembed__parse_index(const char *label, const cJSON *root, clembe
     ix->names = calloc(n, sizeof *ix->names);
     ix->file_of = calloc(n, sizeof *ix->file_of);
     ix->files = calloc(n, sizeof *ix->files);
-    if (!ix->names || !ix->file_of || !ix->files) {
+    vals = calloc(n, sizeof *vals);
+    sortv = calloc(n, sizeof *sortv);
+    if (!ix->names || !ix->file_of || !ix->files || !vals || !sortv) {
         rc = clembed__fail(CLEMBED_ERR_NOMEM, "%s: out of memory", label);
         goto fail;
     }
@@ -71,28 +77,38 @@ clembed_status clembed__parse_index(const char *label, const cJSON *root, clembe
         }
         const char *f = it->valuestring;
         size_t fl = strlen(f);
-        if (fl == 0 || strchr(f, '/') || strchr(f, '\\') || strcmp(f, "..") == 0 ||
-            strcmp(f, ".") == 0 || fl < 12 || strcmp(f + fl - 12, ".safetensors") != 0) {
+        if (fl == 0 || strchr(f, '/') || strchr(f, '\\') || fl < 12 ||
+            strcmp(f + fl - 12, ".safetensors") != 0) {
             rc = clembed__fail(CLEMBED_ERR_FORMAT, "%s: weight_map '%s' names '%s'; shards must be "
                                ".safetensors files in the same directory", label, P(it->string, b),
                                P(f, b2));
             goto fail;
         }
-        size_t k = 0;
-        while (k < ix->n_files && strcmp(ix->files[k], f) != 0)
-            k++;
-        if (k == ix->n_files) {
-            if (!(ix->files[k] = clembed__strdup(f))) {
-                rc = clembed__fail(CLEMBED_ERR_NOMEM, "%s: out of memory", label);
-                goto fail;
-            }
-            ix->n_files++;
-        }
         if (!(ix->names[ix->n_names] = clembed__strdup(it->string))) {
             rc = clembed__fail(CLEMBED_ERR_NOMEM, "%s: out of memory", label);
             goto fail;
         }
-        ix->file_of[ix->n_names++] = k;
+        sortv[ix->n_names] = f;
+        vals[ix->n_names++] = f;
+    }
+    /* The shards, numbered in the sorted order of their names. */
+    qsort(sortv, ix->n_names, sizeof *sortv, str_cmp);
+    for (size_t i = 0; i < ix->n_names; i++) {
+        if (i == 0 || strcmp(sortv[i - 1], sortv[i]) != 0) {
+            if (ix->n_files == CLEMBED__MAX_SHARDS) {
+                rc = clembed__fail(CLEMBED_ERR_TOO_LARGE, "%s: more than %d shard files", label,
+                                   CLEMBED__MAX_SHARDS);
+                goto fail;
+            }
+            if (!(ix->files[ix->n_files++] = clembed__strdup(sortv[i]))) {
+                rc = clembed__fail(CLEMBED_ERR_NOMEM, "%s: out of memory", label);
+                goto fail;
+            }
+        }
+    }
+    for (size_t i = 0; i < ix->n_names; i++) {
+        char *const *hit = bsearch(&vals[i], ix->files, ix->n_files, sizeof *ix->files, str_cmp);
+        ix->file_of[i] = (size_t)(hit - ix->files);
     }
     {
         char **sorted = malloc(ix->n_names * sizeof *sorted);
@@ -110,8 +126,12 @@ clembed_status clembed__parse_index(const char *label, const cJSON *root, clembe
         if (rc != CLEMBED_OK)
             goto fail;
     }
+    free(sortv);
+    free(vals);
     return CLEMBED_OK;
 fail:
+    free(sortv);
+    free(vals);
     clembed__index_free(ix);
     return rc;
 }

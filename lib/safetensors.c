@@ -61,6 +61,11 @@ static int by_offset(const void *a, const void *b)
     return 0;
 }
 
+static int tensor_by_name(const void *a, const void *b)
+{
+    return strcmp((*(const clembed__tensor *const *)a)->name, (*(const clembed__tensor *const *)b)->name);
+}
+
 static void shape_str(const entry *e, char *buf, size_t cap)
 {
     size_t n = 0;
@@ -405,6 +410,13 @@ clembed_status clembed__st_parse(const char *label, const uint8_t *buf, size_t l
     f->n_tensors = nt;
     if ((rc = align_tensors(label, f)) != CLEMBED_OK)
         goto fail;
+    if (!(f->by_name = calloc(nt + 1, sizeof *f->by_name))) {
+        rc = clembed__fail(CLEMBED_ERR_NOMEM, "%s: out of memory", label);
+        goto fail;
+    }
+    for (size_t i = 0; i < nt; i++)
+        f->by_name[i] = &f->tensors[i];
+    qsort(f->by_name, nt, sizeof *f->by_name, tensor_by_name);
     cJSON_Delete(root);
     free(es);
     free(sorted);
@@ -469,6 +481,7 @@ void clembed__st_free(clembed__st_file *f)
         free(f->meta[i]);
     free(f->meta);
     free(f->tensors);
+    free(f->by_name);
     free(f->dtype_names);
     free(f->names);
     free(f->copies);
@@ -478,8 +491,16 @@ void clembed__st_free(clembed__st_file *f)
 
 const clembed__tensor *clembed__st_find(const clembed__st_file *f, const char *name)
 {
-    for (size_t i = 0; i < f->n_tensors; i++)
-        if (strcmp(f->tensors[i].name, name) == 0)
-            return &f->tensors[i];
+    size_t lo = 0, hi = f->by_name ? f->n_tensors : 0;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(f->by_name[mid]->name, name);
+        if (c == 0)
+            return f->by_name[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return NULL;
 }

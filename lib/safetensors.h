@@ -29,6 +29,7 @@ typedef struct clembed__st_file {
     void            *map;
     size_t           map_len;
     char            *names;
+    const clembed__tensor **by_name; /* tensors sorted by name, for clembed__st_find */
     void            *copies;        /* tensors copied out of the file to align them */
 } clembed__st_file;
 
@@ -44,7 +45,7 @@ clembed_status clembed__st_open(const char *path, clembed__st_file **out);
 
 void clembed__st_free(clembed__st_file *f);
 
-/* The tensor of that exact name, NULL when absent. */
+/* The tensor of that exact name, NULL when absent (a binary search). */
 const clembed__tensor *clembed__st_find(const clembed__st_file *f, const char *name);
 
 #endif
