@@ -37,3 +37,13 @@ fuzz_fuzz_tokenizer_encode_SOURCES = fuzz/fuzz_tokenizer_encode.c
 fuzz_fuzz_tokenizer_encode_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 fuzz_fuzz_tokenizer_encode_LDADD = libclembed_core.la
 endif
+
+check_PROGRAMS += tests/test_tok_unicode
+tests_test_tok_unicode_LDADD = $(TEST_LDADD)
+TESTS += tests/test_tok_unicode
+
+# Benchmark against the reference: tools/bench_tokenizer.py
+noinst_PROGRAMS += tools/bench-tokenizer
+tools_bench_tokenizer_SOURCES = tools/bench_tokenizer.c
+tools_bench_tokenizer_LDADD = libclembed.la
+dist_noinst_SCRIPTS += tools/bench_tokenizer.py

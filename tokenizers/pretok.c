@@ -4,6 +4,8 @@
 #include "tk_load.h"
 
 #include <pcre2.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,17 +50,143 @@ struct clembed__regex {
     pcre2_code *code;
 };
 
+/* \p{L}, \p{N}, \s, \w and \d as class bodies ("\x{41}-\x{5a}..."), from
+ * the reference's tables: PCRE2's Unicode version differs from the one the
+ * reference's regex engine has. */
+enum { CL_LETTER, CL_NUMBER, CL_SPACE, CL_WORD, CL_DIGIT, N_CLASSES };
+static char *class_body[N_CLASSES];
+static pthread_once_t class_once = PTHREAD_ONCE_INIT;
+
+static void class_init(void)
+{
+    static const unsigned flag[N_CLASSES] = {CLEMBED__UC_RE_L, CLEMBED__UC_RE_N, CLEMBED__UC_RE_S,
+                                             CLEMBED__UC_RE_W, CLEMBED__UC_RE_D};
+    for (int k = 0; k < N_CLASSES; k++) {
+        size_t cap = 1 << 16, n = 0;
+        char *b = malloc(cap);
+        uint32_t c = 0;
+        while (b && c < 0x110000) {
+            if (!(clembed__uc_flags(c) & flag[k])) {
+                c++;
+                continue;
+            }
+            uint32_t e = c;
+            while (e + 1 < 0x110000 && (clembed__uc_flags(e + 1) & flag[k]))
+                e++;
+            if (n + 40 > cap) {
+                char *nb = realloc(b, cap *= 2);
+                if (!nb) {
+                    free(b);
+                    b = NULL;
+                    break;
+                }
+                b = nb;
+            }
+            n += (size_t)snprintf(b + n, cap - n, e > c ? "\\x{%x}-\\x{%x}" : "\\x{%x}", c, e);
+            c = e + 1;
+        }
+        if (b && n == 0)
+            b[0] = 0;
+        class_body[k] = b;
+    }
+}
+
+/* The class an escape at re (after the backslash) names: its index, whether
+ * it is negated, and its length; -1 when it is not one of ours. */
+static int escape_class(const char *re, int *neg, size_t *len)
+{
+    static const char simple[] = "sSwWdD";
+    const char *q = strchr(simple, re[0]);
+    if (re[0] && q) {
+        static const int cls[] = {CL_SPACE, CL_SPACE, CL_WORD, CL_WORD, CL_DIGIT, CL_DIGIT};
+        *neg = (int)(q - simple) & 1;
+        *len = 1;
+        return cls[q - simple];
+    }
+    if (re[0] != 'p' && re[0] != 'P')
+        return -1;
+    *neg = re[0] == 'P';
+    if (re[1] == 'L' || re[1] == 'N') {
+        *len = 2;
+        return re[1] == 'L' ? CL_LETTER : CL_NUMBER;
+    }
+    if (!strncmp(re + 1, "{L}", 3) || !strncmp(re + 1, "{N}", 3)) {
+        *len = 4;
+        return re[2] == 'L' ? CL_LETTER : CL_NUMBER;
+    }
+    return -1;
+}
+
+/* Rewrites those escapes with the tables above (a negated one only outside
+ * a class); NULL on out of memory. */
+static char *rewrite_classes(const char *re)
+{
+    pthread_once(&class_once, class_init);
+    size_t extra = 8;
+    for (int k = 0; k < N_CLASSES; k++) {
+        if (!class_body[k])
+            return NULL;
+        if (strlen(class_body[k]) + 8 > extra)
+            extra = strlen(class_body[k]) + 8;
+    }
+    size_t count = 0;
+    for (const char *q = re; *q; q++)
+        count += *q == '\\';
+    size_t cap = strlen(re) + 1 + count * extra, n = 0;
+    char *o = malloc(cap);
+    if (!o)
+        return NULL;
+    int in_class = 0;
+    for (size_t i = 0; re[i];) {
+        if (re[i] == '\\' && re[i + 1]) {
+            int neg;
+            size_t len;
+            int k = escape_class(re + i + 1, &neg, &len);
+            if (k >= 0 && !(neg && in_class)) {
+                if (in_class)
+                    n += (size_t)snprintf(o + n, cap - n, "%s", class_body[k]);
+                else if (class_body[k][0] || neg)
+                    n += (size_t)snprintf(o + n, cap - n, "[%s%s]", neg ? "^" : "", class_body[k]);
+                else
+                    n += (size_t)snprintf(o + n, cap - n, "(?!)");
+                i += 1 + len;
+                continue;
+            }
+            o[n++] = re[i++];
+            o[n++] = re[i++];
+            continue;
+        }
+        if (re[i] == '[' && !in_class) {
+            in_class = 1;
+            o[n++] = re[i++];
+            if (re[i] == '^')
+                o[n++] = re[i++];
+            if (re[i] == ']')
+                o[n++] = re[i++];
+            continue;
+        }
+        if (re[i] == ']' && in_class)
+            in_class = 0;
+        o[n++] = re[i++];
+    }
+    o[n] = 0;
+    return o;
+}
+
 clembed_status clembed__pattern_compile(const char *regex, clembed__pattern *out)
 {
     int err;
     PCRE2_SIZE erroff;
-    pcre2_code *code = pcre2_compile((PCRE2_SPTR)regex, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP,
+    char *re = rewrite_classes(regex);
+    if (!re)
+        return clembed__fail(CLEMBED_ERR_NOMEM, "tokenizer: out of memory");
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP,
                                      &err, &erroff, NULL);
+    free(re);
     if (!code) {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(err, msg, sizeof msg);
-        return clembed__fail(CLEMBED_ERR_FORMAT, "tokenizer.json: regex /%s/ at %zu: %s", regex,
-                             (size_t)erroff, (const char *)msg);
+        return clembed__fail(CLEMBED_ERR_FORMAT, "tokenizer.json: regex /%s/: %s", regex, (const char *)msg);
     }
     pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
     out->re = malloc(sizeof *out->re);

@@ -34,7 +34,12 @@ enum {
     CLEMBED__UC_NFD = 1 << 13,       /* canonical decomposition (not Hangul) */
     CLEMBED__UC_NFKD = 1 << 14,      /* compatibility decomposition (not Hangul) */
     CLEMBED__UC_CCC = 1 << 15,       /* non-zero canonical combining class */
-    CLEMBED__UC_BERT_MN = 1 << 16    /* nonspacing mark (BertNormalizer strip_accents) */
+    CLEMBED__UC_BERT_MN = 1 << 16,   /* nonspacing mark (BertNormalizer strip_accents) */
+    CLEMBED__UC_RE_L = 1 << 17,      /* \p{L}, \p{N}, \s, \w, \d of Split's regex engine */
+    CLEMBED__UC_RE_N = 1 << 18,
+    CLEMBED__UC_RE_S = 1 << 19,
+    CLEMBED__UC_RE_W = 1 << 20,
+    CLEMBED__UC_RE_D = 1 << 21
 };
 
 typedef struct clembed__uc_map { uint32_t cp, off, n; } clembed__uc_map;

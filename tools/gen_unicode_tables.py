@@ -9,9 +9,16 @@ table each one has, every property is measured on the library itself, one code
 point at a time, through the public normalizers and pre-tokenizers.
 
 Usage: python3 tools/gen_unicode_tables.py [OUT.c]
+       python3 tools/gen_unicode_tables.py --expected OUT.json [T5_TOKENIZER_JSON]
+           the reference's output of each normalizer and pre-tokenizer of
+           COMPONENTS for every code point, as one CRC-32 (zlib's) per
+           block of 4096 code points (tests/test_tok_unicode.c recomputes
+           them); with --block COMPONENT HEXBLOCK, the outputs of one block.
 """
+import json
 import sys
 import unicodedata
+import zlib
 
 import tokenizers
 from tokenizers import normalizers as N
@@ -36,6 +43,12 @@ F_NFD = 1 << 13        # has a canonical decomposition (Unicode 9.0, Hangul excl
 F_NFKD = 1 << 14       # has a compatibility decomposition (Hangul excluded)
 F_CCC = 1 << 15        # non-zero canonical combining class
 F_BERT_MN = 1 << 16    # removed by BertNormalizer strip_accents after NFD (Mn)
+# \p{L}, \p{N}, \s, \w, \d as the Split pre-tokenizer's regex engine sees them
+F_RE_L = 1 << 17
+F_RE_N = 1 << 18
+F_RE_S = 1 << 19
+F_RE_W = 1 << 20
+F_RE_D = 1 << 21
 
 
 def codepoints():
@@ -72,6 +85,12 @@ def main():
     digits = P.Digits(individual_digits=False)
     ws = P.Whitespace()
     bl = P.ByteLevel(add_prefix_space=False, use_regex=True)
+    from tokenizers import Regex
+    re_probe = [(F_RE_L, P.Split(Regex(r"\p{L}"), behavior="removed")),
+                (F_RE_N, P.Split(Regex(r"\p{N}"), behavior="removed")),
+                (F_RE_S, P.Split(Regex(r"\s"), behavior="removed")),
+                (F_RE_W, P.Split(Regex(r"\w"), behavior="removed")),
+                (F_RE_D, P.Split(Regex(r"\d"), behavior="removed"))]
 
     for c in codepoints():
         ch = chr(c)
@@ -104,6 +123,9 @@ def main():
             f |= F_L
         elif len(bl.pre_tokenize_str("1" + ch)) == 1:
             f |= F_N
+        for bit, sp in re_probe:
+            if not sp.pre_tokenize_str(ch):
+                f |= bit
         r = low.normalize_str(ch)
         if r != ch:
             f |= F_LOWER
@@ -204,5 +226,107 @@ def write(out, flags, lower, nfd, nfkd, ccc, comp):
         f.write("};\nconst size_t clembed__uc_comp_len = %d;\n" % len(comp))
 
 
+# Components checked code point by code point.  "t5" takes the Precompiled
+# normalizer of t5-small's tokenizer.json.
+GPT4 = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|"
+        r"\s*[\r\n]+|\s+(?!\S)|\s+")
+COMPONENTS = [
+    ("normalizer", {"type": "BertNormalizer", "clean_text": True, "handle_chinese_chars": True,
+                    "strip_accents": None, "lowercase": True}),
+    ("normalizer", {"type": "BertNormalizer", "clean_text": True, "handle_chinese_chars": True,
+                    "strip_accents": False, "lowercase": False}),
+    ("normalizer", {"type": "NFC"}),
+    ("normalizer", {"type": "NFD"}),
+    ("normalizer", {"type": "NFKC"}),
+    ("normalizer", {"type": "NFKD"}),
+    ("normalizer", {"type": "Lowercase"}),
+    ("normalizer", {"type": "StripAccents"}),
+    ("normalizer", {"type": "Nmt"}),
+    ("normalizer", {"type": "Strip", "strip_left": True, "strip_right": True}),
+    ("normalizer", "t5"),
+    ("pre_tokenizer", {"type": "BertPreTokenizer"}),
+    ("pre_tokenizer", {"type": "Whitespace"}),
+    ("pre_tokenizer", {"type": "WhitespaceSplit"}),
+    ("pre_tokenizer", {"type": "Punctuation", "behavior": "Isolated"}),
+    ("pre_tokenizer", {"type": "Digits", "individual_digits": True}),
+    ("pre_tokenizer", {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True}),
+    ("pre_tokenizer", {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always", "split": True}),
+    ("pre_tokenizer", {"type": "Split", "pattern": {"Regex": GPT4}, "behavior": "Isolated", "invert": False}),
+]
+BLOCK = 4096
+
+
+def inputs(kind, c):
+    """The texts each code point is checked in: alone, then for normalizers
+    after a letter and before a combining mark, for pre-tokenizers between
+    letters, digits, spaces and punctuation."""
+    ch = chr(c)
+    if kind == "normalizer":
+        return [ch, "a" + ch + "\u0301"]
+    return [ch, "x" + ch + "1 " + ch + "."]
+
+
+def component_objects(t5_path):
+    from tokenizers import Tokenizer
+    objs = []
+    for kind, name in COMPONENTS:
+        spec = name
+        if spec == "t5":
+            with open(t5_path, encoding="utf-8") as f:
+                spec = json.load(f)["normalizer"]
+        tj = {"version": "1.0", "truncation": None, "padding": None, "added_tokens": [],
+              "normalizer": spec if kind == "normalizer" else None,
+              "pre_tokenizer": spec if kind == "pre_tokenizer" else None,
+              "post_processor": None, "decoder": None,
+              "model": {"type": "WordLevel", "vocab": {"[UNK]": 0}, "unk_token": "[UNK]"}}
+        tok = Tokenizer.from_str(json.dumps(tj))
+        objs.append((kind, name, tok.normalizer if kind == "normalizer" else tok.pre_tokenizer))
+    return objs
+
+
+def output_bytes(kind, obj, text):
+    if kind == "normalizer":
+        return obj.normalize_str(text).encode("utf-8") + b"\0"
+    out = b""
+    for piece, (s, e) in obj.pre_tokenize_str(text):
+        out += piece.encode("utf-8") + b"\1" + ("%d,%d" % (s, e)).encode() + b"\2"
+    return out + b"\0"
+
+
+
+
+def expected(out, t5_path):
+    objs = component_objects(t5_path)
+    res = {"tokenizers": tokenizers.__version__, "block": BLOCK, "components": []}
+    for kind, spec, obj in objs:
+        hashes = []
+        for blk in range(MAXCP // BLOCK):
+            parts = []
+            for c in range(blk * BLOCK, (blk + 1) * BLOCK):
+                if 0xD800 <= c < 0xE000:
+                    continue
+                for t in inputs(kind, c):
+                    parts.append(output_bytes(kind, obj, t))
+            hashes.append("%08x" % zlib.crc32(b"".join(parts)))
+        res["components"].append({"kind": kind, "json": spec, "hashes": hashes})
+        print(kind, json.dumps(spec)[:60], file=sys.stderr)
+    with open(out, "w", encoding="utf-8") as f:
+        json.dump(res, f, ensure_ascii=True)
+
+
+def show_block(t5_path, index, blk):
+    kind, spec, obj = component_objects(t5_path)[index]
+    for c in range(blk * BLOCK, (blk + 1) * BLOCK):
+        if 0xD800 <= c < 0xE000:
+            continue
+        print("%05x" % c, [output_bytes(kind, obj, t) for t in inputs(kind, c)])
+
+
 if __name__ == "__main__":
-    main()
+    T5 = "/work/shared/tokenizers/t5-small/tokenizer.json"
+    if len(sys.argv) >= 3 and sys.argv[1] == "--expected":
+        expected(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else T5)
+    elif len(sys.argv) >= 4 and sys.argv[1] == "--block":
+        show_block(T5, int(sys.argv[2]), int(sys.argv[3], 16))
+    else:
+        main()
