@@ -3,20 +3,22 @@
  *
  * pooling_f32: hidden is [batch * seq, width]; lens the unpadded lengths;
  * positions below `skip` (an excluded prompt) do not count.  out is
- * [batch, n_modes * width], the modes concatenated in the order of the bits:
- * cls, max, mean, mean_sqrt_len_tokens, weightedmean, lasttoken.  Where no
- * position counts, the results are those of sentence-transformers' masked
- * formulas: cls takes position 0, max is -inf, the means and lasttoken 0. */
-#define POOL_CLS 1u
-#define POOL_MAX 2u
-#define POOL_MEAN 4u
-#define POOL_MEAN_SQRT 8u
-#define POOL_WEIGHTED 16u
-#define POOL_LAST 32u
+ * [batch, n_modes * width]: the modes concatenated in the order `order`
+ * packs them, 3 bits each from the lowest (POOL_* numbers; a mode may
+ * repeat).  Where no position counts, the results are those of
+ * sentence-transformers' masked formulas: cls takes position 0, max is -inf,
+ * the means and lasttoken 0. */
+#define POOL_CLS 0u
+#define POOL_MAX 1u
+#define POOL_MEAN 2u
+#define POOL_MEAN_SQRT 3u
+#define POOL_WEIGHTED 4u
+#define POOL_LAST 5u
 
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
 void pooling_f32(__global const float *hidden, __global const uint *lens, __global float *out,
-                 const uint seq, const uint width, const uint modes, const uint skip)
+                 const uint seq, const uint width, const uint order, const uint n_modes,
+                 const uint skip)
 {
     const uint c = get_global_id(0), b = get_global_id(1);
     if (c >= width)
@@ -33,30 +35,17 @@ void pooling_f32(__global const float *hidden, __global const uint *lens, __glob
     }
     const float cnt = (float)(len - start);
     const int any = len > start;
-    uint n_modes = popcount(modes);
     __global float *o = out + (size_t)b * n_modes * width + c;
-    if (modes & POOL_CLS) {
-        *o = x[(size_t)(any ? start : 0) * width];
-        o += width;
+    for (uint k = 0; k < n_modes; k++, o += width) {
+        switch ((order >> (3 * k)) & 7u) {
+        case POOL_CLS: *o = x[(size_t)(any ? start : 0) * width]; break;
+        case POOL_MAX: *o = mx; break;
+        case POOL_MEAN: *o = sum / fmax(cnt, 1e-9f); break;
+        case POOL_MEAN_SQRT: *o = sum / sqrt(fmax(cnt, 1e-9f)); break;
+        case POOL_WEIGHTED: *o = wsum / fmax(wtot, 1e-9f); break;
+        default: *o = any ? x[(size_t)(len - 1) * width] : 0.0f; break;
+        }
     }
-    if (modes & POOL_MAX) {
-        *o = mx;
-        o += width;
-    }
-    if (modes & POOL_MEAN) {
-        *o = sum / fmax(cnt, 1e-9f);
-        o += width;
-    }
-    if (modes & POOL_MEAN_SQRT) {
-        *o = sum / sqrt(fmax(cnt, 1e-9f));
-        o += width;
-    }
-    if (modes & POOL_WEIGHTED) {
-        *o = wsum / fmax(wtot, 1e-9f);
-        o += width;
-    }
-    if (modes & POOL_LAST)
-        *o = any ? x[(size_t)(len - 1) * width] : 0.0f;
 }
 
 /* out[:dim] = in[:dim] / max(||in[:dim]||, 1e-12) when normalize, else a

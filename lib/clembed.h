@@ -307,25 +307,48 @@ CLEMBED_API clembed_status clembed_model_describe_json(const clembed_model *mode
 
 /* ---- context and embedding ---------------------------------------------- */
 
+/* A context runs one model on one OpenCL device: a command queue, the
+ * kernels built for the device (through the binary cache and the tuning
+ * profile), the model's weights on the device (uploaded once; used in place
+ * where the device shares host memory) and scratch for one batch.  A context
+ * is used by one thread at a time; several contexts, on one device or on
+ * several, may share one model from any number of threads. */
 typedef struct clembed_context clembed_context;
 
 typedef struct clembed_context_params {
     size_t      size;          /* set by clembed_context_params_init() */
     const char *device;        /* selector, see clembed_device_select(); NULL = default */
     const char *profile;       /* profile path; NULL = lookup order, "off" = built-in defaults */
-    uint32_t    max_tokens;    /* 0 = from the model */
-    uint32_t    batch_tokens;  /* token budget per device batch; 0 = from the profile */
-    int         normalize;     /* -1 = as modules.json says, 0 = off, 1 = L2 */
-    uint32_t    truncate_dim;  /* 0 = full dimension */
-    const char *prompt_name;   /* prompt prepended to every text; NULL = the model's default */
-    const char *prompt;        /* literal prompt; overrides prompt_name */
+    uint32_t    max_tokens;    /* tokens per text, special tokens included; longer texts are
+                                  truncated.  0 = the model's max_seq_length; never more than
+                                  the model's position table */
+    uint32_t    batch_tokens;  /* padded tokens per device batch (sequences x longest); sets
+                                  the scratch memory.  0 = the profile's, else 4096; raised to
+                                  max_tokens when smaller */
+    int         normalize;     /* -1 (default) = as the module chain says (sentence-transformers'
+                                  encode()); 0 = skip the chain's Normalize modules; 1 = also
+                                  L2-normalize the final vectors, after truncate_dim
+                                  (normalize_embeddings=True) */
+    uint32_t    truncate_dim;  /* keep the first N dimensions after the module chain (Matryoshka);
+                                  the chain's Normalize still acts on the full vector, as in
+                                  sentence-transformers.  0 = the model's truncate_dim, if any */
+    const char *prompt_name;   /* prompt prepended to every text; NULL = the model's default
+                                  prompt, if any */
+    const char *prompt;        /* literal prompt; overrides prompt_name; "" = none */
     int         profiling;     /* 1: record per-op device times (clembed_context_op_times) */
 } clembed_context_params;
 
+/* Defaults: everything 0 or NULL except size and normalize (-1). */
 CLEMBED_API void clembed_context_params_init(clembed_context_params *p);
 
-/* Creates a context on a device: command queue, built kernels, the model's
- * weights on the device.  Several contexts may share one model. */
+/* Creates a context for `model` (which must outlive it) on a device.
+ * params may be NULL (defaults).  Errors: CLEMBED_ERR_UNSUPPORTED for a
+ * model this encoder does not run (it runs BERT encoders: model_type "bert",
+ * with a Pooling module and Dense/Normalize modules after it);
+ * CLEMBED_ERR_NOT_FOUND for an unknown device or prompt name;
+ * CLEMBED_ERR_DEVICE_MEMORY when the weights and the scratch for
+ * batch_tokens do not fit the device (the message suggests a smaller
+ * batch_tokens); CLEMBED_ERR_BUILD, CLEMBED_ERR_OPENCL from the driver. */
 CLEMBED_API clembed_status clembed_context_new(const clembed_model *model,
                                                const clembed_context_params *params,
                                                clembed_context **out);
@@ -334,28 +357,44 @@ CLEMBED_API void clembed_context_free(clembed_context *ctx);
 /* Output dimension of this context (truncate_dim applied). */
 CLEMBED_API size_t clembed_context_dim(const clembed_context *ctx);
 
-/* Per-input facts of the last clembed_embed call. */
+/* Per-input facts of a clembed_embed call. */
 typedef struct clembed_embed_info {
-    uint32_t tokens;     /* tokens fed to the encoder, special tokens included */
-    int      truncated;  /* 1 when the input was cut to the max length */
+    uint32_t tokens;     /* tokens fed to the encoder, special tokens and prompt included */
+    int      truncated;  /* 1 when the input was cut to max_tokens */
 } clembed_embed_info;
 
-/* Embeds n NUL-terminated texts into out (n * clembed_context_dim() floats,
- * row-major, in the caller's order).  `info` may be NULL or hold n entries.
- * n == 0 is a no-op returning CLEMBED_OK. */
+/* Embeds n NUL-terminated UTF-8 texts into out (n * clembed_context_dim()
+ * floats, row-major, in the caller's order); out_len is out's size in
+ * floats.  `info` may be NULL or hold n entries.  Texts are tokenized, sorted
+ * by length and packed into device batches under batch_tokens, as
+ * sentence-transformers batches them; results do not depend on the packing.
+ * n == 0 is a no-op returning CLEMBED_OK.  Errors: CLEMBED_ERR_INVALID_ARG
+ * (NULL texts or out, out_len too small), CLEMBED_ERR_UTF8 (invalid UTF-8;
+ * the message names the text), CLEMBED_ERR_DEVICE_MEMORY, CLEMBED_ERR_OPENCL.
+ * On failure the contents of out are unspecified. */
 CLEMBED_API clembed_status clembed_embed(clembed_context *ctx, const char *const *texts, size_t n,
                                          float *out, size_t out_len, clembed_embed_info *info);
 
 /* Per-op device times accumulated since the context was created (with
- * params.profiling = 1).  Fills up to `cap` entries; returns the count. */
+ * params.profiling = 1): each kernel by name, each GEMM by its role, the
+ * transfers.  A GEMM's time runs from the end of the command before it to
+ * the end of its last kernel. */
 typedef struct clembed_op_time {
-    const char *op;       /* kernel or GEMM name */
+    const char *op;       /* kernel or GEMM name; static */
     double      seconds;
     uint64_t    calls;
 } clembed_op_time;
 
+/* Fills up to `cap` entries (times may be NULL when cap is 0) and returns the
+ * number of ops with times, which may exceed cap. */
 CLEMBED_API size_t clembed_context_op_times(const clembed_context *ctx, clembed_op_time *times,
                                             size_t cap);
+
+/* Bytes the context holds on its device: the model's weights (as float32,
+ * fused where the encoder fuses them) and the scratch of one batch.  Either
+ * pointer may be NULL. */
+CLEMBED_API clembed_status clembed_context_device_bytes(const clembed_context *ctx, size_t *weights,
+                                                        size_t *scratch);
 
 #ifdef __cplusplus
 }

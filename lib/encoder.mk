@@ -1,10 +1,15 @@
 # The encoder: kernels' launchers, the op harness, GEMMs, contexts, embedding.
-libclembed_core_la_SOURCES += lib/encoder_launch.c lib/ops.c
-noinst_HEADERS += lib/encoder_launch.h
+libclembed_core_la_SOURCES += lib/encoder_launch.c lib/ops.c lib/gemm.c lib/encoder.c \
+	lib/context.c lib/embed.c
+noinst_HEADERS += lib/encoder_launch.h lib/encoder.h
+clembed_SOURCES += tools/cmd_embed.c tools/cmd_bench.c
 
-check_PROGRAMS += tests/test_ops
+check_PROGRAMS += tests/test_ops tests/test_tiny_models tests/test_fidelity
 tests_test_ops_LDADD = $(TEST_LDADD)
-TESTS += tests/test_ops
+tests_test_tiny_models_LDADD = $(TEST_LDADD)
+tests_test_fidelity_LDADD = $(TEST_LDADD)
+noinst_HEADERS += tests/test_fidelity_data.h
+TESTS += tests/test_ops tests/test_tiny_models tests/test_fidelity
 
 # Reference data (tools/gen_reference.py writes it with the pinned references).
 EXTRA_DIST += tests/data/fidelity tests/data/models tools/gen_reference.py \

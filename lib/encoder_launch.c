@@ -179,12 +179,12 @@ cl_int clembed__launch_attention(cl_command_queue q, const clembed__kinst *ki, c
 
 cl_int clembed__launch_pooling(cl_command_queue q, const clembed__kinst *ki, cl_mem hidden,
                                cl_mem lens, cl_mem out, uint32_t batch, uint32_t seq, uint32_t width,
-                               uint32_t modes, uint32_t skip, cl_event *ev)
+                               uint32_t order, uint32_t n_modes, uint32_t skip, cl_event *ev)
 {
     cl_kernel k = ki->kernel;
     cl_int err = CL_SUCCESS;
-    cl_uint s = seq, w = width, m = modes, sk = skip;
-    ARG(0, hidden), ARG(1, lens), ARG(2, out), ARG(3, s), ARG(4, w), ARG(5, m), ARG(6, sk);
+    cl_uint s = seq, w = width, o = order, nm = n_modes, sk = skip;
+    ARG(0, hidden), ARG(1, lens), ARG(2, out), ARG(3, s), ARG(4, w), ARG(5, o), ARG(6, nm), ARG(7, sk);
     if (err != CL_SUCCESS)
         return err;
     size_t wg[2] = {(size_t)ki->values[0], 1};

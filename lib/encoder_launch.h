@@ -35,6 +35,10 @@ clembed_status clembed__kinst_build(cl_context ctx, const clembed__device *dev,
                                     const clembed__shape *shape, clembed__kinst *out);
 void clembed__kinst_release(clembed__kinst *ki);
 
+/* Pooling modes for the pooling kernel: numbers packed 3 bits each, the
+ * first mode lowest, at most this many. */
+#define CLEMBED__POOL_MAX_MODES 8
+
 /* Launchers: set the arguments and enqueue; `ev` may be NULL.  They return
  * the OpenCL error code.  Shapes are those documented in cl/<source>.cl. */
 cl_int clembed__launch_embeddings(cl_command_queue q, const clembed__kinst *ki, cl_mem ids,
@@ -52,7 +56,7 @@ cl_int clembed__launch_attention(cl_command_queue q, const clembed__kinst *ki, c
                                  uint32_t hidden, uint32_t heads, float scale, cl_event *ev);
 cl_int clembed__launch_pooling(cl_command_queue q, const clembed__kinst *ki, cl_mem hidden,
                                cl_mem lens, cl_mem out, uint32_t batch, uint32_t seq, uint32_t width,
-                               uint32_t modes, uint32_t skip, cl_event *ev);
+                               uint32_t order, uint32_t n_modes, uint32_t skip, cl_event *ev);
 cl_int clembed__launch_l2norm(cl_command_queue q, const clembed__kinst *ki, cl_mem in,
                               uint32_t in_stride, cl_mem out, uint32_t out_stride, uint32_t rows,
                               uint32_t dim, int normalize, cl_event *ev);

@@ -9,8 +9,10 @@
  *                    (clembed__act numbering: 0, 7, 14, ... give exact GELU)
  *   attention        batch sequences of seq positions, hidden = heads * head size;
  *                    unpadded lengths drawn from the seed, the first one full
- *   pooling          batch sequences of seq positions, width hidden, all six
- *                    modes; the prompt skip is seed % 4 positions
+ *   pooling          batch sequences of seq positions, width hidden; even seeds
+ *                    concatenate all six modes in sentence-transformers' legacy
+ *                    order, odd seeds seven in another order with a repeat;
+ *                    the prompt skip is seed % 4 positions
  *   l2norm           batch rows of width hidden; seed % 4 == 3 copies without
  *                    normalizing, odd seeds keep 3/4 of the columns */
 #include "encoder_launch.h"
@@ -42,7 +44,7 @@ struct clembed__op_bench {
     /* scalars */
     int act, normalize;
     int32_t pos_offset;
-    uint32_t n, rows, cols, modes, skip, dim;
+    uint32_t n, rows, cols, order, n_modes, skip, dim;
     float eps, scale, value;
     double bytes, flops;
 };
@@ -277,7 +279,12 @@ static clembed_status setup_pool(clembed__op_bench *b, uint64_t *st, uint64_t se
 {
     const uint32_t B = b->s.batch, S = b->s.seq, W = b->s.hidden;
     const size_t n = (size_t)B * S * W;
-    b->modes = 63;
+    static const uint32_t legacy[] = {0, 1, 2, 3, 4, 5}, shuffled[] = {2, 5, 4, 3, 2, 1, 0};
+    const uint32_t *modes = seed % 2 ? shuffled : legacy;
+    b->n_modes = seed % 2 ? 7 : 6;
+    b->order = 0;
+    for (uint32_t k = 0; k < b->n_modes; k++)
+        b->order |= modes[k] << (3 * k);
     b->skip = (uint32_t)(seed % 4);
     float *x = rand_array(st, n, -2, 2);
     uint32_t *lens = malloc((B ? B : 1) * sizeof *lens);
@@ -288,6 +295,7 @@ static clembed_status setup_pool(clembed__op_bench *b, uint64_t *st, uint64_t se
     }
     for (uint32_t i = 0; i < B; i++)
         lens[i] = i == 0 ? S : 1 + (uint32_t)(splitmix(st) % S);
+    b->out_n = (size_t)B * b->n_modes * W;
     for (uint32_t bi = 0; bi < B; bi++) {
         uint32_t len = lens[bi], start = b->skip < len ? b->skip : len;
         for (uint32_t c = 0; c < W; c++) {
@@ -300,19 +308,20 @@ static clembed_status setup_pool(clembed__op_bench *b, uint64_t *st, uint64_t se
                 ws += v * (j + 1);
                 wt += j + 1;
             }
-            double cnt = len - start;
-            float *o = b->ref + (size_t)bi * 6 * W + c;
-            o[0] = col[(size_t)(len > start ? start : 0) * W];
-            o[W] = (float)mx;
-            o[2 * W] = (float)(sum / (cnt > 1e-9 ? cnt : 1e-9));
-            o[3 * W] = (float)(sum / sqrt(cnt > 1e-9 ? cnt : 1e-9));
-            o[4 * W] = (float)(ws / (wt > 1e-9 ? wt : 1e-9));
-            o[5 * W] = len > start ? col[(size_t)(len - 1) * W] : 0.0f;
+            double cnt = len - start, r[6];
+            r[0] = col[(size_t)(len > start ? start : 0) * W];
+            r[1] = mx;
+            r[2] = sum / (cnt > 1e-9 ? cnt : 1e-9);
+            r[3] = sum / sqrt(cnt > 1e-9 ? cnt : 1e-9);
+            r[4] = ws / (wt > 1e-9 ? wt : 1e-9);
+            r[5] = len > start ? col[(size_t)(len - 1) * W] : 0.0;
+            for (uint32_t k = 0; k < b->n_modes; k++)
+                b->ref[((size_t)bi * b->n_modes + k) * W + c] = (float)r[modes[k]];
         }
     }
     if ((rc = make_buf(b, 0, x, n * 4)) || (rc = make_buf(b, 1, lens, B * sizeof *lens)))
         goto out;
-    b->bytes = (double)n * 4 + 6.0 * B * W * 4;
+    b->bytes = (double)n * 4 + (double)b->n_modes * B * W * 4;
     b->flops = 5.0 * n;
 out:
     free(x), free(lens);
@@ -377,7 +386,7 @@ static size_t out_count(const clembed__op_bench *b)
     case K_LN:
     case K_ATTN: return (size_t)s->tokens * s->hidden;
     case K_ACT: return (size_t)s->tokens * s->inter;
-    case K_POOL: return (size_t)s->batch * 6 * s->hidden;
+    case K_POOL: return (size_t)s->batch * 7 * s->hidden;
     default: return (size_t)s->batch * s->hidden;
     }
 }
@@ -491,7 +500,7 @@ static cl_int launch(clembed__op_bench *b, const clembed__kinst *ki, cl_event *e
                                          s->seq, s->hidden, s->heads, b->scale, ev);
     case K_POOL:
         return clembed__launch_pooling(b->q, ki, b->in[0], b->in[1], b->out, s->batch, s->seq,
-                                       s->hidden, b->modes, b->skip, ev);
+                                       s->hidden, b->order, b->n_modes, b->skip, ev);
     default:
         return clembed__launch_l2norm(b->q, ki, b->in[0], s->hidden, b->out, b->dim, s->batch,
                                       b->dim, b->normalize, ev);

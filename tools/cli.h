@@ -10,6 +10,8 @@
  * subcommand) and returns the process exit status. */
 int clembed_cmd_info(int argc, char **argv);
 int clembed_cmd_tokenize(int argc, char **argv);
+int clembed_cmd_embed(int argc, char **argv);
+int clembed_cmd_bench(int argc, char **argv);
 
 /* "clembed: <what>: <strerror>: <errmsg>" on stderr; returns 1. */
 int cli_fail(const char *what, clembed_status rc);

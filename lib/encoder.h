@@ -1,0 +1,142 @@
+/* Internal to libclembed: a context's device state (queue, kernels, weights,
+ * scratch) and the encoder's forward pass over one packed batch.
+ * context.c builds and frees it, encoder.c runs the transformer and the
+ * sentence-transformers module chain, embed.c tokenizes, packs batches and
+ * writes results in the caller's order. */
+#ifndef CLEMBED_ENCODER_H
+#define CLEMBED_ENCODER_H
+
+#include "encoder_launch.h"
+#include "model.h"
+#include "profile.h"
+
+#include <stdint.h>
+
+/* Ops whose device time a context records (clembed_context_op_times). */
+#define CLEMBED__OP_LIST(X)                 \
+    X(WRITE, "write ids")                   \
+    X(EMB, "embeddings_f32")                \
+    X(GEMM_QKV, "gemm qkv")                 \
+    X(ATTN, "attention_f32")                \
+    X(GEMM_O, "gemm attention out")         \
+    X(LN, "add_layernorm_f32")              \
+    X(GEMM_FFN_IN, "gemm ffn in")           \
+    X(ACT, "bias_act_f32")                  \
+    X(GEMM_FFN_OUT, "gemm ffn out")         \
+    X(POOL, "pooling_f32")                  \
+    X(GEMM_DENSE, "gemm dense")             \
+    X(L2, "l2norm_f32")                     \
+    X(READ, "read vectors")
+
+enum {
+#define CLEMBED_X_(id, name) CLEMBED__OP_##id,
+    CLEMBED__OP_LIST(CLEMBED_X_)
+#undef CLEMBED_X_
+    CLEMBED__N_OPS
+};
+
+typedef struct clembed__layer_w {
+    cl_mem qkv_w, qkv_b;     /* fused [3H, H], [3H] */
+    cl_mem o_w, o_b, ln1_g, ln1_b;
+    cl_mem i_w, i_b, out_w, out_b, ln2_g, ln2_b;
+} clembed__layer_w;
+
+/* One step of the module chain after pooling. */
+typedef struct clembed__head_step {
+    clembed__module_kind kind;   /* DENSE or NORMALIZE */
+    const clembed__module *mod;
+    uint32_t in, out;
+    clembed__act act;
+    cl_mem w, b;                 /* dense only */
+} clembed__head_step;
+
+struct clembed_context {
+    const clembed_model *model;
+    const clembed__device *dev;
+    cl_context cl;
+    cl_command_queue q;
+    clembed__profile *profile;
+    int profiling;
+
+    /* what the params resolved to */
+    uint32_t max_tokens;      /* per sequence, special tokens included */
+    uint32_t batch_tokens;    /* padded tokens per device batch */
+    uint32_t max_batch;       /* sequences per device batch */
+    int normalize;            /* -1 as the chain says, 0 off, 1 L2 after truncation */
+    uint32_t chain_dim;       /* width after the module chain */
+    uint32_t out_dim;         /* after truncate_dim */
+    char *prompt;             /* prepended to every text; NULL when none */
+    uint32_t prompt_tokens;   /* positions pooling skips (include_prompt false), else 0 */
+    uint32_t pool_order;      /* pooling modes, packed for pooling_f32 */
+    uint32_t pool_n;          /* how many */
+    uint32_t pool_width;      /* pool_n * hidden */
+    uint32_t max_width;       /* widest vector of the chain */
+
+    /* kernels at the context's representative shape */
+    clembed__kinst k_emb, k_ln, k_act, k_act_head, k_attn, k_pool, k_l2;
+
+    /* weights on the device */
+    cl_mem word, pos, type, emb_g, emb_b;
+    clembed__layer_w *layers;
+    int n_layers;
+    clembed__head_step *head;
+    size_t n_head;
+    size_t host_align;        /* alignment for using host memory in place */
+    void **host_copies;       /* converted or fused weights the buffers may point into */
+    size_t n_host_copies;
+    uint64_t weight_bytes;    /* on the device */
+    uint64_t scratch_bytes;
+
+    /* scratch for one batch */
+    cl_mem ids, types, lens;
+    cl_mem hidden, qkv, ctxb, tmp, inter;
+    cl_mem vec_a, vec_b, vec_out;
+    int32_t *h_ids, *h_types;
+    uint32_t *h_lens;
+    float *h_out;
+
+    /* profiling */
+    double op_seconds[CLEMBED__N_OPS];
+    uint64_t op_calls[CLEMBED__N_OPS];
+    struct clembed__timed {   /* pending events of the current batch */
+        int op;
+        cl_event a, b;        /* a kernel's event; or markers around a GEMM */
+    } *events;
+    size_t n_events, cap_events;
+};
+
+/* One packed batch: `batch` sequences of at most `seq` tokens, right padded,
+ * already in ctx->h_ids / h_types / h_lens.  Runs the encoder and the module
+ * chain and reads batch * out_dim floats into ctx->h_out. */
+clembed_status clembed__encoder_run(clembed_context *ctx, uint32_t batch, uint32_t seq);
+
+/* A tokenized sequence: ids and type ids (NULL: all 0), special tokens included. */
+typedef struct clembed__seq {
+    const int32_t *ids, *types;
+    size_t n;
+} clembed__seq;
+
+/* Embeds n tokenized sequences of at most ctx->max_tokens tokens into out
+ * (n * out_dim floats, in order): sorts, packs under the token budget, runs.
+ * clembed_embed calls it after the tokenizer; tests call it with reference
+ * ids to check the encoder alone. */
+clembed_status clembed__embed_seqs(clembed_context *ctx, const clembed__seq *seqs, size_t n, float *out);
+
+/* Uploads the model's weights to ctx's device (context.c calls it). */
+clembed_status clembed__encoder_upload(clembed_context *ctx);
+void clembed__encoder_release(clembed_context *ctx);
+
+/* GEMM through CLBlast: C[M, N] = A[M, K] * B[N, K]^T, row-major, B laid
+ * out as nn.Linear stores its weight.  Records its device time under op
+ * when the context profiles. */
+clembed_status clembed__gemm_nt(clembed_context *ctx, int op, size_t m, size_t n, size_t k, cl_mem a,
+                                cl_mem b, cl_mem c);
+
+/* Profiling: keeps the events (taking ownership) to be read after the
+ * batch.  With b NULL the op's time is a's run time, else the time between
+ * the ends of markers a and b. */
+clembed_status clembed__track_event(clembed_context *ctx, int op, cl_event a, cl_event b);
+/* Waits for the queue and adds the pending events' times to the op totals. */
+clembed_status clembed__collect_events(clembed_context *ctx);
+
+#endif
