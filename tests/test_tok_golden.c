@@ -184,7 +184,7 @@ static int run(const char *top, const char *name, const text *corpus, size_t n_c
         clembed_tokenizer_free(tok);
         return 1;
     }
-    size_t total[N_CFG] = {0}, bad[N_CFG] = {0};
+    size_t total[N_CFG] = {0}, bad[N_CFG] = {0}, dec_total = 0, dec_bad = 0;
     char *save = NULL;
     for (char *line = strtok_r(gold, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         cJSON *r = cJSON_Parse(line);
@@ -257,6 +257,19 @@ static int run(const char *top, const char *name, const text *corpus, size_t n_c
             x.spec[i] = 1;
             x.off[2 * i] = x.off[2 * i + 1] = 0;
         }
+        const cJSON *dj = cJSON_GetObjectItem(r, "d");
+        if (cJSON_IsString(dj) && rc == CLEMBED_OK) {
+            char *dec = NULL;
+            dec_total++;
+            if (clembed_tokenizer_decode(tok, e->ids, e->n, 1, &dec) != CLEMBED_OK || strcmp(dec, dj->valuestring)) {
+                if (++dec_bad <= 3) {
+                    printf("# %s decode of text %zu differs\n", name, (size_t)ji->valuedouble);
+                    print_escaped(dj->valuestring, strlen(dj->valuestring));
+                    print_escaped(dec ? dec : "", dec ? strlen(dec) : 0);
+                }
+            }
+            free(dec);
+        }
         const char *what = "";
         size_t at_i = rc == CLEMBED_OK ? first_diff(&x, e, &what) : 0;
         if (rc != CLEMBED_OK || at_i != (size_t)-1) {
@@ -284,6 +297,34 @@ static int run(const char *top, const char *name, const text *corpus, size_t n_c
     for (int k = 0; k < N_CFG; k++)
         if (total[k])
             ok(bad[k] == 0, "%s %s: %zu of %zu texts match", name, cfg_names[k], total[k] - bad[k], total[k]);
+    ok(dec_total > 0 && dec_bad == 0, "%s decode: %zu of %zu match", name, dec_total - dec_bad, dec_total);
+
+    /* The batch call on several threads gives what one call at a time gives. */
+    const char **tx = malloc(n_corpus * sizeof *tx);
+    clembed_encoding **be = calloc(n_corpus, sizeof *be);
+    size_t nb = 0, diff = 0;
+    for (size_t i = 0; i < n_corpus; i++)
+        if (strlen(corpus[i].s) == corpus[i].len)
+            tx[nb++] = corpus[i].s;
+    clembed_encode_params bp;
+    clembed_encode_params_init(&bp);
+    bp.truncation = 0;
+    bp.padding = 0;
+    rc = clembed_tokenizer_encode_batch(tok, tx, NULL, nb, &bp, 4, be);
+    for (size_t i = 0; rc == CLEMBED_OK && i < nb; i++) {
+        clembed_encoding *one = NULL;
+        if (clembed_tokenizer_encode(tok, tx[i], (size_t)-1, NULL, 0, &bp, &one) != CLEMBED_OK || one->n != be[i]->n ||
+            memcmp(one->ids, be[i]->ids, one->n * sizeof *one->ids) ||
+            memcmp(one->offsets, be[i]->offsets, one->n * sizeof *one->offsets))
+            diff++;
+        clembed_encoding_free(one);
+    }
+    ok(rc == CLEMBED_OK && diff == 0, "%s: a 4-thread batch of %zu texts equals single calls (%zu differ)", name, nb,
+       diff);
+    for (size_t i = 0; i < nb; i++)
+        clembed_encoding_free(be[i]);
+    free(be);
+    free(tx);
     free(gold);
     clembed_tokenizer_free(tok);
     return 0;

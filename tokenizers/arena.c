@@ -154,22 +154,28 @@ clembed_status clembed__vocab_index(clembed__vocab *v)
     if (!v->slots)
         return clembed__fail(CLEMBED_ERR_NOMEM, "tokenizer: out of memory for the vocabulary");
     v->mask = cap - 1;
-    /* Ids in increasing order; a string seen twice keeps its first (lowest) id
-     * unless a later insert wins, see below. */
+    v->len_mask = 0;
+    /* A slot holds id + 1 and the hash's high half, so that most misses
+     * are decided without touching the strings. */
     for (size_t id = 0; id < top; id++) {
         if (v->off[id] == UINT32_MAX)
             continue;
         const char *s = v->pool + v->off[id];
         size_t n = v->len[id];
-        size_t i = (size_t)clembed__strhash(s, n) & v->mask;
+        v->len_mask |= (uint64_t)1 << (n < 63 ? n : 63);
+        uint64_t h = clembed__strhash(s, n);
+        uint64_t tag = h & 0xFFFFFFFF00000000ull;
+        size_t i = (size_t)h & v->mask;
         for (;;) {
-            uint32_t slot = v->slots[i];
+            uint64_t slot = v->slots[i];
             if (!slot) {
-                v->slots[i] = (uint32_t)id + 1;
+                v->slots[i] = tag | ((uint64_t)id + 1);
                 break;
             }
-            if (v->len[slot - 1] == n && memcmp(v->pool + v->off[slot - 1], s, n) == 0) {
-                v->slots[i] = (uint32_t)id + 1; /* the highest id wins, as a map filled in order */
+            uint32_t other = (uint32_t)slot - 1;
+            if ((slot & 0xFFFFFFFF00000000ull) == tag && v->len[other] == n &&
+                memcmp(v->pool + v->off[other], s, n) == 0) {
+                v->slots[i] = tag | ((uint64_t)id + 1); /* the highest id wins, as a map filled in order */
                 break;
             }
             i = (i + 1) & v->mask;
@@ -180,16 +186,20 @@ clembed_status clembed__vocab_index(clembed__vocab *v)
 
 int32_t clembed__vocab_get(const clembed__vocab *v, const char *s, size_t n)
 {
-    if (!v->slots || n > v->max_len)
+    if (!v->slots || n > v->max_len || !(v->len_mask & ((uint64_t)1 << (n < 63 ? n : 63))))
         return -1;
-    size_t i = (size_t)clembed__strhash(s, n) & v->mask;
+    uint64_t h = clembed__strhash(s, n);
+    uint64_t tag = h & 0xFFFFFFFF00000000ull;
+    size_t i = (size_t)h & v->mask;
     for (;;) {
-        uint32_t slot = v->slots[i];
+        uint64_t slot = v->slots[i];
         if (!slot)
             return -1;
-        uint32_t id = slot - 1;
-        if (v->len[id] == n && memcmp(v->pool + v->off[id], s, n) == 0)
-            return (int32_t)id;
+        if ((slot & 0xFFFFFFFF00000000ull) == tag) {
+            uint32_t id = (uint32_t)slot - 1;
+            if (v->len[id] == n && memcmp(v->pool + v->off[id], s, n) == 0)
+                return (int32_t)id;
+        }
         i = (i + 1) & v->mask;
     }
 }

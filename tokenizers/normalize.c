@@ -275,6 +275,18 @@ static int unicode_form(clembed__arena *a, clembed__piece *p, int compat, int co
 {
     if (is_ascii(p->s, p->len))
         return 1;
+    if (!compose) {
+        /* nothing decomposes and no mark to reorder: NFD/NFKD is the identity */
+        unsigned need = (compat ? CLEMBED__UC_NFKD : CLEMBED__UC_NFD) | CLEMBED__UC_CCC;
+        int any = 0;
+        for (size_t i = 0; i < p->len && !any;) {
+            uint32_t c;
+            i += clembed__utf8_dec(p->s + i, p->len - i, &c);
+            any = (clembed__uc_flags(c) & need) || (c >= 0xAC00 && c < 0xAC00 + 11172);
+        }
+        if (!any)
+            return 1;
+    }
     changes d = {0};
     uint8_t *cls = NULL;
     if (!decompose_all(a, p->s, p->len, compat, &d, &cls))

@@ -230,8 +230,9 @@ typedef struct clembed__vocab {
     uint32_t *off;      /* id -> offset in pool (UINT32_MAX: no token) */
     uint32_t *len;      /* id -> length */
     size_t    n_ids;    /* ids 0..n_ids-1 */
-    uint32_t *slots;    /* open addressing: id + 1, 0 = empty */
+    uint64_t *slots;    /* open addressing: hash high half | (id + 1); 0 = empty */
     size_t    mask;
+    uint64_t  len_mask; /* bit n: a token of n bytes exists (bit 63: 63 or more) */
     size_t    max_len;  /* longest token in bytes */
 } clembed__vocab;
 

@@ -24,7 +24,8 @@
         ids, t = type ids, a = attention mask, s = special tokens mask (as digit
         strings), o = offsets as differences [s0 - 0, e0 - s0, s1 - e0, e1 - s1,
         ...], k = tokens (every eighth text of configuration "raw"), p = right
-        padding [count, id, type id, token], err = the reference refused.
+        padding [count, id, type id, token], err = the reference refused, d = the
+        ids decoded with skip_special_tokens=True (with k).
 
 Configurations: raw (no truncation, no padding), pair (the same for pairs),
 nospecial (add_special_tokens=False), conf (truncation and padding as the
@@ -231,7 +232,10 @@ def cmd_golden(specs):
         tok.no_padding()
         for i, t in enumerate(texts):
             if i % step == 0:
-                rows.append(row("raw", i, tok.encode(t), tokens=i % 8 == 0))
+                e = tok.encode(t)
+                rows.append(row("raw", i, e, tokens=i % 8 == 0))
+                if i % 8 == 0:
+                    rows[-1]["d"] = tok.decode(e.ids, skip_special_tokens=True)
         for i, j in prs[::step]:
             rows.append(row("pair", i, tok.encode(texts[i], texts[j]), j))
         for i in range(0, len(texts), 10 * step):
