@@ -47,3 +47,6 @@ noinst_PROGRAMS += tools/bench-tokenizer
 tools_bench_tokenizer_SOURCES = tools/bench_tokenizer.c
 tools_bench_tokenizer_LDADD = libclembed.la
 dist_noinst_SCRIPTS += tools/bench_tokenizer.py
+
+TESTS += tests/tok_cli.sh
+EXTRA_DIST += tests/tok_cli.sh
