@@ -65,6 +65,12 @@ int main(void)
        "accents stripped, CJK split, emoji unknown, offsets in code points");
     clembed_encoding_free(e);
 
+    rc = clembed_tokenizer_encode(tok, "a\0b", 3, NULL, 0, &p, &e);
+    static const int32_t ids_nul[] = {101, 11113, 102};
+    ok(rc == CLEMBED_OK && same_ids(e, ids_nul, 3) && e->offsets[1][0] == 0 && e->offsets[1][1] == 3,
+       "a NUL inside a counted text is a char like others (BERT drops it)");
+    clembed_encoding_free(e);
+
     p.truncation = 1;
     p.max_length = 8;
     rc = clembed_tokenizer_encode(tok, "The quick brown fox jumps over the lazy dog again and again.", (size_t)-1,

@@ -36,6 +36,10 @@ check "--replace-invalid" "$out" '"ids":[101,2919,24880,102]'
 printf 'Hello, world!\n' > "$tmp/in.txt"
 out=$("$bin" tokenize --tokenizer "$tmp/tokenizer.json" --decode "$tmp/in.txt" 2>&1)
 check "input file and --decode" "$out" '"decoded":"hello, world!"'
+out=$(printf '"a\\tb\\nc \\u00e9\\ud83d\\ude00"\n["A question?", "An answer."]\n' | "$bin" tokenize --tokenizer "$tmp/tokenizer.json" --json 2>&1)
+check "--json: escapes and surrogate pairs" "$out" '"ids":[101,1037,1038,1039,100,102],'
+check "--json: offsets" "$out" '"offsets":[[0,0],[0,1],[2,3],[4,5],[6,8],[0,0]]'
+check "--json: a pair" "$out" '"ids":[101,1037,3160,1029,102,2019,3437,1012,102]'
 mkdir "$tmp/model" && cp "$tmp/tokenizer.json" "$tmp/model/"
 out=$(printf 'Hello\n' | "$bin" tokenize -m "$tmp/model" 2>&1)
 check "-m DIR" "$out" '"ids":[101,7592,102]'

@@ -50,3 +50,4 @@ dist_noinst_SCRIPTS += tools/bench_tokenizer.py
 
 TESTS += tests/tok_cli.sh
 EXTRA_DIST += tests/tok_cli.sh
+EXTRA_DIST += tokenizers/README.md
