@@ -396,6 +396,180 @@ CLEMBED_API size_t clembed_context_op_times(const clembed_context *ctx, clembed_
 CLEMBED_API clembed_status clembed_context_device_bytes(const clembed_context *ctx, size_t *weights,
                                                         size_t *scratch);
 
+/* ---- tuning ------------------------------------------------------------- */
+
+/* A profile holds what the tuner measured on one device: the device and
+ * software identity it was measured with, the probe results, the chosen
+ * kernel variants and parameters per op and shape with their times, and
+ * CLBlast parameter overrides.  Its serialized form is a JSON document.
+ *
+ * The tuning functions do no file or terminal I/O: clembed-tune reads and
+ * writes the files and draws the progress.  A profile is immutable once
+ * returned and may be read from several threads. */
+typedef struct clembed_profile clembed_profile;
+
+/* How a device relates to a profile. */
+typedef enum clembed_profile_state {
+    CLEMBED_PROFILE_NONE    = 0, /* none found: built-in defaults */
+    CLEMBED_PROFILE_USED    = 1, /* matches the device and its software stack */
+    CLEMBED_PROFILE_STALE   = 2, /* same hardware, other driver, kernels or library:
+                                    its choices are starting points */
+    CLEMBED_PROFILE_FOREIGN = 3, /* measured on other hardware: ignored */
+    CLEMBED_PROFILE_CORRUPT = 4, /* unreadable or malformed: ignored */
+    CLEMBED_PROFILE_OFF     = 5  /* disabled ("off"): built-in defaults */
+} clembed_profile_state;
+
+/* "none", "used", "stale", "foreign", "corrupt", "off"; never NULL. */
+CLEMBED_API const char *clembed_profile_state_name(clembed_profile_state state);
+
+/* Parses a serialized profile (`len` bytes; need not be NUL-terminated).
+ * Malformed input gives CLEMBED_ERR_PROFILE and a message naming the field. */
+CLEMBED_API clembed_status clembed_profile_parse(const char *json, size_t len, clembed_profile **out);
+
+/* Serializes p; *out is NUL-terminated JSON to release with free(). */
+CLEMBED_API clembed_status clembed_profile_to_json(const clembed_profile *p, char **out);
+
+CLEMBED_API void clembed_profile_free(clembed_profile *p);
+
+/* Compares p with device `device`.  `why` (may be NULL) receives what
+ * differs, e.g. "driver version 3.1 (profile: 3.0)".  Never CORRUPT. */
+CLEMBED_API clembed_profile_state clembed_profile_match(const clembed_profile *p, size_t device,
+                                                        char *why, size_t why_cap);
+
+/* 1 when the run that produced p finished (not interrupted). */
+CLEMBED_API int clembed_profile_complete(const clembed_profile *p);
+
+/* The file name of device `device`'s profile: its sanitized name and a hash
+ * of its hardware identity ("pthread-skylake-avx512-...-3f1c...json"), so one
+ * directory holds the profiles of several devices. */
+CLEMBED_API clembed_status clembed_profile_file_name(size_t device, char *buf, size_t cap);
+
+typedef enum clembed_profile_dir {
+    CLEMBED_PROFILE_DIR_USER   = 0, /* $XDG_DATA_HOME/clembed/profiles, ~/.local/share/... */
+    CLEMBED_PROFILE_DIR_SYSTEM = 1, /* $(localstatedir)/lib/clembed/profiles */
+    CLEMBED_PROFILE_DIR_SHIPPED = 2 /* $(pkgdatadir)/profiles */
+} clembed_profile_dir;
+
+/* The directory of a lookup location; NULL when it cannot be known (no HOME).
+ * The string is owned by the library and lives as long as the process. */
+CLEMBED_API const char *clembed_profile_dir_path(clembed_profile_dir which);
+
+/* Which profile a context on `device` would use, found as contexts find it:
+ * `path` (a file or a directory; "off" = none; NULL = the CLEMBED_PROFILE
+ * environment variable, then the user, system and shipped directories).
+ * Logs nothing and leaves clembed_errmsg() as it was.  `path_out` (may be NULL) receives the file ("" when none),
+ * `detail` (may be NULL) why it is stale, foreign or corrupt. */
+CLEMBED_API clembed_profile_state clembed_device_profile_state(size_t device, const char *path,
+                                                               char *path_out, size_t path_cap,
+                                                               char *detail, size_t detail_cap);
+
+/* What the probe measured; 0 where not measured. */
+typedef struct clembed_probe_result {
+    double read_bandwidth;    /* bytes/s, reading a large buffer */
+    double copy_bandwidth;    /* bytes/s moved (read + write) copying a large buffer */
+    double fp32_flops;        /* FMA throughput, FLOP/s (an FMA counts 2) */
+    double fp16_flops;        /* the same in half precision; 0 without cl_khr_fp16 */
+    double launch_s;          /* per kernel, back to back on an in-order queue */
+    double roundtrip_s;       /* one kernel enqueued and waited for */
+    double compile_s;         /* building a representative program, caches bypassed */
+    int    event_timing;      /* 1: the queue's event timestamps are real; 0: they are not
+                                 (Mesa rusticl 22), and the tuner times with the wall clock */
+} clembed_probe_result;
+
+/* Measures device `device` (clpeak style, medians of repeats); takes a few
+ * seconds, a bit longer the first time kernels are compiled. */
+CLEMBED_API clembed_status clembed_device_probe(size_t device, clembed_probe_result *out);
+
+/* p's probe results; CLEMBED_ERR_NOT_FOUND when it has none. */
+CLEMBED_API clembed_status clembed_profile_probe(const clembed_profile *p, clembed_probe_result *out);
+
+/* One op (or GEMM) at one shape, as tuned.  Strings belong to the profile. */
+typedef struct clembed_tune_result {
+    const char *op;          /* op family, or "gemm" for CLBlast */
+    const char *kernel;      /* kernel name, or "clblast_sgemm" */
+    const char *shape;       /* "tokens=512 hidden=384 ...", "m=512 n=1536 k=384" */
+    const char *params;      /* the tuned values, "WG=64 VEC=4"; "" = defaults */
+    double default_s;        /* median time with the built-in defaults */
+    double tuned_s;          /* median time with the tuned values */
+    double roofline_s;       /* least time the bandwidth and FLOP/s allow; 0 = unknown */
+    double max_err;          /* largest error of the tuned result, in tolerances */
+    unsigned candidates;     /* parameter sets measured */
+    unsigned rejected;       /* parameter sets that failed the reference check */
+    unsigned outliers;       /* timings of the tuned set far above its median */
+    int chosen;              /* 1 when this variant is the op's choice at this shape */
+} clembed_tune_result;
+
+CLEMBED_API size_t clembed_profile_result_count(const clembed_profile *p);
+/* CLEMBED_ERR_NOT_FOUND past the end. */
+CLEMBED_API clembed_status clembed_profile_result(const clembed_profile *p, size_t i,
+                                                  clembed_tune_result *out);
+/* The device batch token budget the profile recommends; 0 when none. */
+CLEMBED_API uint32_t clembed_profile_batch_tokens(const clembed_profile *p);
+
+typedef enum clembed_tune_event_kind {
+    CLEMBED_TUNE_STAGE     = 0, /* a stage starts: message is "probe", "ops", "gemm" */
+    CLEMBED_TUNE_CANDIDATE = 1, /* a parameter set was measured (seconds, outliers) */
+    CLEMBED_TUNE_REJECTED  = 2, /* a parameter set failed its check (message says why) */
+    CLEMBED_TUNE_RESULT    = 3, /* an op at a shape is done (best_s, default_s) */
+    CLEMBED_TUNE_SKIPPED   = 4, /* an op at a shape was taken from the resumed run */
+    CLEMBED_TUNE_NOTE      = 5  /* anything else worth a line (message) */
+} clembed_tune_event_kind;
+
+/* Strings live until the callback returns. */
+typedef struct clembed_tune_event {
+    clembed_tune_event_kind kind;
+    const char *op, *kernel, *shape, *params; /* NULL when not about one */
+    const char *message;
+    double seconds;      /* CANDIDATE: its median time */
+    double best_s;       /* the best time so far for this op and shape */
+    double default_s;    /* the defaults' time for this op and shape */
+    unsigned outliers;
+    double done;         /* fraction of the planned work done, 0..1 */
+    double elapsed;      /* seconds since clembed_tune() started, resumed time included */
+    double budget;       /* the budget in seconds */
+} clembed_tune_event;
+
+/* Return nonzero to stop: clembed_tune() then returns CLEMBED_OK with what was
+ * finished, as an incomplete profile that a later run can resume. */
+typedef int (*clembed_tune_progress_fn)(const clembed_tune_event *ev, void *user);
+/* Called after each finished op and shape with the profile so far, for the
+ * caller to save (clembed-tune writes FILE.partial).  p lives until return. */
+typedef void (*clembed_tune_checkpoint_fn)(const clembed_profile *p, void *user);
+
+enum {
+    CLEMBED_TUNE_PROBE = 1 << 0, /* measure bandwidth, FLOP/s, latency, compile cost */
+    CLEMBED_TUNE_OPS   = 1 << 1, /* every registry kernel's variants and parameters */
+    CLEMBED_TUNE_GEMM  = 1 << 2, /* CLBlast's GEMM parameters and direct/indirect threshold */
+    CLEMBED_TUNE_ALL   = 7
+};
+
+typedef struct clembed_tune_params {
+    size_t size;                    /* set by clembed_tune_params_init() */
+    const clembed_model *model;     /* shapes of this model; NULL = standard buckets */
+    double budget_s;                /* seconds for the whole run; 0 = 150 */
+    unsigned stages;                /* CLEMBED_TUNE_* bits; 0 = all */
+    const clembed_profile *start;   /* an earlier profile of this hardware (may be stale):
+                                       its choices are tried first, its other entries kept */
+    const clembed_profile *resume;  /* an interrupted run (matching the device): what it
+                                       finished is kept, not measured again */
+    uint64_t seed;                  /* inputs of the reference checks; 0 = fixed default */
+    clembed_tune_progress_fn progress;
+    void *progress_user;
+    clembed_tune_checkpoint_fn checkpoint;
+    void *checkpoint_user;
+} clembed_tune_params;
+
+CLEMBED_API void clembed_tune_params_init(clembed_tune_params *p);
+
+/* Tunes device `device` within params->budget_s (one measurement may run
+ * past it) and returns a new profile in *out.  Candidates whose output does
+ * not match the reference are rejected and reported, never chosen.  Uses
+ * its own OpenCL context; CLBlast parameter overrides it tried are reset
+ * only when the profile is applied again, so run it in a process of its own
+ * (as clembed-tune does) rather than beside contexts that embed. */
+CLEMBED_API clembed_status clembed_tune(size_t device, const clembed_tune_params *params,
+                                        clembed_profile **out);
+
 #ifdef __cplusplus
 }
 #endif
