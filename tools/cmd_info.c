@@ -41,6 +41,14 @@ static void text_device(const clembed_device_info *d)
         print_uuid(stdout, d);
         printf("\n");
     }
+    char path[4096], detail[512];
+    clembed_profile_state st = clembed_device_profile_state(d->index, NULL, path, sizeof path, detail, sizeof detail);
+    printf("  profile:           %s%s%s%s%s%s\n", clembed_profile_state_name(st), *path ? " " : "", path,
+           *detail ? " (" : "", detail, *detail ? ")" : "");
+    if (st == CLEMBED_PROFILE_NONE || st == CLEMBED_PROFILE_STALE || st == CLEMBED_PROFILE_FOREIGN ||
+        st == CLEMBED_PROFILE_CORRUPT)
+        printf("                     built-in defaults%s; run clembed-tune to tune this device\n",
+               st == CLEMBED_PROFILE_STALE ? " where it has no entry" : "");
 }
 
 static void json_kv_str(const char *k, const char *v, int comma)
@@ -86,7 +94,16 @@ static void json_device(const clembed_device_info *d)
     }
     printf(",\"extensions\":");
     cli_json_string(stdout, d->extensions);
-    printf("}");
+    char path[4096], detail[512];
+    clembed_profile_state st = clembed_device_profile_state(d->index, NULL, path, sizeof path, detail, sizeof detail);
+    printf(",\"profile\":{\"state\":\"%s\",\"path\":", clembed_profile_state_name(st));
+    if (*path)
+        cli_json_string(stdout, path);
+    else
+        printf("null");
+    printf(",\"detail\":");
+    cli_json_string(stdout, detail);
+    printf("}}");
 }
 
 static void usage(FILE *f)

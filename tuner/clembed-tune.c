@@ -1,0 +1,629 @@
+/* clembed-tune: measures this machine's OpenCL device and writes its tuning profile.
+ * The library does the measuring (clembed_tune); this program does the files, the lock, the
+ * resumable journal, the progress line and the report. */
+#define _POSIX_C_SOURCE 200809L
+#include "clembed.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: clembed-tune [OPTIONS]\n"
+            "  Measures an OpenCL device (bandwidth, FLOP/s, launch latency, compile cost), tunes every\n"
+            "  kernel and CLBlast's GEMM for it, and writes its profile, which clembed then loads.\n"
+            "  Run it once per machine; again after a driver or clembed upgrade.\n"
+            "\n"
+            "  -m, --model DIR      tune for this model's shapes (default: common models' shapes)\n"
+            "  -d, --device SEL     device index or part of its name (default: CLEMBED_DEVICE, else the\n"
+            "                       first GPU, else the first device; see `clembed info`)\n"
+            "  -b, --budget SEC     time for the whole run (default 150; one build may run past it)\n"
+            "  -o, --output FILE    write the profile to FILE (default: the user profile directory,\n"
+            "                       %s)\n"
+            "      --system         write it to the system directory, %s\n"
+            "      --report         print the profile's table and exit: per op and shape the default\n"
+            "                       and tuned times and the fraction of the roofline\n"
+            "      --only LIST      stages to run, of probe,ops,gemm (default: all)\n"
+            "      --fresh          start over: ignore an earlier profile and an interrupted run\n"
+            "  -q, --quiet          no progress, no report\n"
+            "  -v, --verbose        a line for every candidate measured\n"
+            "      --version, -h, --help\n"
+            "\n"
+            "  An interrupted run (Ctrl-C) leaves FILE.partial; running the same command again\n"
+            "  resumes it.  The profile is written atomically, so readers never see half a file.\n",
+            clembed_profile_dir_path(CLEMBED_PROFILE_DIR_USER) ? clembed_profile_dir_path(CLEMBED_PROFILE_DIR_USER)
+                                                             : "(no HOME)",
+            clembed_profile_dir_path(CLEMBED_PROFILE_DIR_SYSTEM) ? clembed_profile_dir_path(CLEMBED_PROFILE_DIR_SYSTEM)
+                                                               : "(unknown)");
+}
+
+static int fail(const char *what, clembed_status rc)
+{
+    const char *d = clembed_errmsg();
+    fprintf(stderr, "clembed-tune: %s: %s%s%s\n", what, clembed_strerror(rc), *d ? ": " : "", d);
+    return 1;
+}
+
+/* ---- files ------------------------------------------------------------------ */
+
+static int mkdir_p(const char *path)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return -1;
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+                return -1;
+            *p = c;
+            if (c == '\0')
+                break;
+        }
+    }
+    return 0;
+}
+
+static char *read_all(const char *path, size_t *len, int *missing)
+{
+    *missing = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        *missing = errno == ENOENT;
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap + 1);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n < cap)
+            break;
+        if (cap >= ((size_t)64 << 20))
+            break;
+        char *grown = realloc(buf, 2 * cap + 1);
+        if (!grown) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = grown;
+        cap *= 2;
+    }
+    fclose(f);
+    if (buf)
+        buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* Through a temporary file in the same directory and a rename: whoever reads
+ * the path sees the old file or the new one.  Two tuners writing the same
+ * path leave one of the two whole files. */
+static int write_atomic(const char *path, const char *text)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0)
+        return -1;
+    size_t left = strlen(text);
+    const char *p = text;
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            close(fd);
+            unlink(tmp);
+            return -1;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+/* A profile file: parsed, or NULL with a message on stderr saying why not. */
+static clembed_profile *load(const char *path, const char *role, int quiet)
+{
+    size_t len = 0;
+    int missing = 0;
+    char *text = read_all(path, &len, &missing);
+    if (!text) {
+        if (!missing)
+            fprintf(stderr, "clembed-tune: cannot read %s %s: %s\n", role, path, strerror(errno));
+        return NULL;
+    }
+    clembed_profile *p = NULL;
+    clembed_status rc = clembed_profile_parse(text, len, &p);
+    free(text);
+    if (rc != CLEMBED_OK && !quiet)
+        fprintf(stderr, "clembed-tune: ignoring %s %s: %s\n", role, path, clembed_errmsg());
+    return p;
+}
+
+/* One tuner per profile at a time: a second one waits, then starts from the
+ * first one's result.  The lock file goes when its holder is done; a waiter
+ * that finds its file replaced takes the new one. */
+static int take_lock(const char *lock_path, const char *path, int quiet)
+{
+    for (int tries = 0; tries < 100; tries++) {
+        int fd = open(lock_path, O_RDWR | O_CREAT, 0644);
+        if (fd < 0) {
+            fprintf(stderr, "clembed-tune: cannot open %s: %s\n", lock_path, strerror(errno));
+            return -1;
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            if (!quiet && tries == 0)
+                fprintf(stderr, "clembed-tune: another clembed-tune is writing %s; waiting for it\n", path);
+            if (flock(fd, LOCK_EX) != 0) {
+                fprintf(stderr, "clembed-tune: cannot lock %s: %s\n", lock_path, strerror(errno));
+                close(fd);
+                return -1;
+            }
+        }
+        struct stat a, b;
+        if (fstat(fd, &a) == 0 && stat(lock_path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+            return fd;
+        close(fd);
+    }
+    fprintf(stderr, "clembed-tune: cannot hold %s\n", lock_path);
+    return -1;
+}
+
+static void drop_lock(int fd, const char *lock_path)
+{
+    unlink(lock_path);
+    close(fd);
+}
+
+/* ---- progress ------------------------------------------------------------------ */
+
+typedef struct progress {
+    int tty, quiet, verbose;
+    int line_open;          /* a status line is on the terminal */
+    const char *partial;    /* the journal path */
+    unsigned rejected;
+} progress;
+
+static void fmt_time(double s, char *buf, size_t cap)
+{
+    if (s <= 0)
+        snprintf(buf, cap, "-");
+    else if (s < 1e-3)
+        snprintf(buf, cap, "%.1f us", s * 1e6);
+    else if (s < 1)
+        snprintf(buf, cap, "%.3f ms", s * 1e3);
+    else
+        snprintf(buf, cap, "%.2f s", s);
+}
+
+static void clear_line(progress *pg)
+{
+    if (pg->line_open) {
+        fputs("\r\033[K", stderr);
+        pg->line_open = 0;
+    }
+}
+
+static int on_event(const clembed_tune_event *ev, void *user)
+{
+    progress *pg = user;
+    char a[32], b[32];
+    if (pg->quiet)
+        return interrupted;
+    switch (ev->kind) {
+    case CLEMBED_TUNE_STAGE:
+        clear_line(pg);
+        if (strcmp(ev->message, "done") != 0)
+            fprintf(stderr, "clembed-tune: [%3.0f s] %s\n", ev->elapsed, ev->message);
+        break;
+    case CLEMBED_TUNE_CANDIDATE:
+        if (pg->verbose) {
+            clear_line(pg);
+            fmt_time(ev->seconds, a, sizeof a);
+            fprintf(stderr, "clembed-tune: [%5.1f s] candidate %s at %s: %s  %s%s\n", ev->elapsed,
+                    ev->kernel ? ev->kernel : "", ev->shape ? ev->shape : "", ev->params ? ev->params : "", a,
+                    ev->outliers ? " (outliers)" : "");
+        } else if (pg->tty) {
+            fmt_time(ev->seconds, a, sizeof a);
+            fmt_time(ev->best_s, b, sizeof b);
+            fprintf(stderr, "\r\033[K[%3.0f%% %3.0f/%.0f s] %.24s %.40s: %s  %s (best %s)", 100 * ev->done,
+                    ev->elapsed, ev->budget, ev->kernel ? ev->kernel : "", ev->shape ? ev->shape : "",
+                    ev->params ? ev->params : "", a, b);
+            pg->line_open = 1;
+        }
+        break;
+    case CLEMBED_TUNE_REJECTED:
+        clear_line(pg);
+        pg->rejected++;
+        fprintf(stderr, "clembed-tune: rejected %s at %s, %s: %s\n", ev->kernel ? ev->kernel : "",
+                ev->shape ? ev->shape : "-", ev->params ? ev->params : "", ev->message ? ev->message : "");
+        break;
+    case CLEMBED_TUNE_RESULT:
+        clear_line(pg);
+        fmt_time(ev->default_s, a, sizeof a);
+        fmt_time(ev->best_s, b, sizeof b);
+        fprintf(stderr, "clembed-tune: [%3.0f s] %-22s %-44s %10s -> %10s  %s%s\n", ev->elapsed, ev->kernel,
+                ev->shape, a, b, ev->params, ev->outliers ? " (outliers)" : "");
+        break;
+    case CLEMBED_TUNE_SKIPPED:
+        if (pg->tty) {
+            fprintf(stderr, "\r\033[K[resumed] %s %s", ev->kernel, ev->shape);
+            pg->line_open = 1;
+        }
+        break;
+    case CLEMBED_TUNE_NOTE:
+        clear_line(pg);
+        fprintf(stderr, "clembed-tune: %s\n", ev->message);
+        break;
+    }
+    return interrupted;
+}
+
+static void on_checkpoint(const clembed_profile *p, void *user)
+{
+    progress *pg = user;
+    char *json = NULL;
+    if (clembed_profile_to_json(p, &json) != CLEMBED_OK)
+        return;
+    if (write_atomic(pg->partial, json) != 0) {
+        clear_line(pg);
+        fprintf(stderr, "clembed-tune: cannot write %s: %s (an interruption will lose this run)\n", pg->partial,
+                strerror(errno));
+    }
+    free(json);
+}
+
+/* ---- report --------------------------------------------------------------- */
+
+static int is_memory_bound(const clembed_tune_result *r, const clembed_probe_result *pr)
+{
+    (void)pr;
+    return strcmp(r->op, "gemm") != 0 && strcmp(r->op, "attention") != 0;
+}
+
+static void report(const clembed_profile *p, const char *path, const char *state)
+{
+    clembed_probe_result pr;
+    memset(&pr, 0, sizeof pr);
+    printf("profile %s (%s)%s\n", path, state, clembed_profile_complete(p) ? "" : ", interrupted run");
+    if (clembed_profile_probe(p, &pr) == CLEMBED_OK) {
+        printf("probe: read %.2f GB/s, copy %.2f GB/s, fp32 %.1f GFLOP/s", pr.read_bandwidth / 1e9,
+               pr.copy_bandwidth / 1e9, pr.fp32_flops / 1e9);
+        if (pr.fp16_flops > 0)
+            printf(", fp16 %.1f GFLOP/s", pr.fp16_flops / 1e9);
+        printf(", launch %.1f us, round trip %.1f us, compile %.2f s\n", pr.launch_s * 1e6, pr.roundtrip_s * 1e6,
+               pr.compile_s);
+        if (!pr.event_timing)
+            printf("timing: wall clock (the driver's event timestamps are not real), launch overhead included\n");
+    }
+    if (clembed_profile_batch_tokens(p))
+        printf("batch tokens: %u\n", clembed_profile_batch_tokens(p));
+    size_t n = clembed_profile_result_count(p);
+    printf("%-14s %-20s %10s %10s %8s %8s  %-18s %s\n", "op", "kernel", "default", "tuned", "speedup", "roofline",
+           "params", "shape");
+    double log_sum = 0, fr[4096];
+    size_t n_chosen = 0, n_fr = 0;
+    unsigned rejected = 0, outliers = 0;
+    for (size_t i = 0; i < n; i++) {
+        clembed_tune_result r;
+        if (clembed_profile_result(p, i, &r) != CLEMBED_OK)
+            continue;
+        char a[32], b[32], f[16];
+        fmt_time(r.default_s, a, sizeof a);
+        fmt_time(r.tuned_s, b, sizeof b);
+        double frac = r.roofline_s > 0 && r.tuned_s > 0 ? r.roofline_s / r.tuned_s : 0;
+        if (frac > 0)
+            snprintf(f, sizeof f, "%.0f%%", 100 * frac);
+        else
+            snprintf(f, sizeof f, "-");
+        double speedup = r.default_s > 0 && r.tuned_s > 0 ? r.default_s / r.tuned_s : 0;
+        printf("%-14s %-20s %10s %10s %7.2fx %8s  %-18s %s%s%s\n", r.op, r.kernel, a, b, speedup, f, r.params,
+               r.shape, r.chosen ? "" : " (not chosen)", r.rejected ? " [rejected sets]" : "");
+        rejected += r.rejected;
+        outliers += r.outliers;
+        if (r.chosen && speedup > 0) {
+            log_sum += log(speedup);
+            n_chosen++;
+            if (frac > 0 && is_memory_bound(&r, &pr) && n_fr < sizeof fr / sizeof fr[0])
+                fr[n_fr++] = frac;
+        }
+    }
+    if (n_chosen)
+        printf("summary: %zu results; geometric mean speedup over the defaults %.2fx", n_chosen,
+               exp(log_sum / (double)n_chosen));
+    if (n_fr) {
+        /* insertion sort: a handful of values */
+        for (size_t i = 1; i < n_fr; i++)
+            for (size_t j = i; j > 0 && fr[j - 1] > fr[j]; j--) {
+                double t = fr[j];
+                fr[j] = fr[j - 1];
+                fr[j - 1] = t;
+            }
+        printf("; memory-bound ops reach %.0f%% of the measured bandwidth (median; %.0f%% to %.0f%%)",
+               100 * fr[n_fr / 2], 100 * fr[0], 100 * fr[n_fr - 1]);
+    }
+    if (n_chosen)
+        printf("; %u parameter sets rejected by the reference check, %u outlier timings\n", rejected, outliers);
+}
+
+/* ---- main -------------------------------------------------------------------- */
+
+static unsigned parse_stages(const char *s)
+{
+    unsigned bits = 0;
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", s);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (strcmp(tok, "probe") == 0)
+            bits |= CLEMBED_TUNE_PROBE;
+        else if (strcmp(tok, "ops") == 0)
+            bits |= CLEMBED_TUNE_OPS;
+        else if (strcmp(tok, "gemm") == 0)
+            bits |= CLEMBED_TUNE_GEMM;
+        else
+            return 0;
+    }
+    return bits;
+}
+
+int main(int argc, char **argv)
+{
+    const char *model_dir = NULL, *device = NULL, *output = NULL;
+    double budget = 0;
+    int system_dir = 0, do_report = 0, fresh = 0, quiet = 0, verbose = 0;
+    unsigned stages = CLEMBED_TUNE_ALL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int more = i + 1 < argc;
+        if ((!strcmp(a, "-m") || !strcmp(a, "--model")) && more) {
+            model_dir = argv[++i];
+        } else if ((!strcmp(a, "-d") || !strcmp(a, "--device")) && more) {
+            device = argv[++i];
+        } else if ((!strcmp(a, "-b") || !strcmp(a, "--budget")) && more) {
+            char *end;
+            budget = strtod(argv[++i], &end);
+            if (*end || !(budget > 0) || budget > 1e6) {
+                fprintf(stderr, "clembed-tune: --budget wants a positive number of seconds, not '%s'\n", argv[i]);
+                return 2;
+            }
+        } else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && more) {
+            output = argv[++i];
+        } else if (!strcmp(a, "--only") && more) {
+            stages = parse_stages(argv[++i]);
+            if (!stages) {
+                fprintf(stderr, "clembed-tune: --only wants a list of probe, ops, gemm, not '%s'\n", argv[i]);
+                return 2;
+            }
+        } else if (!strcmp(a, "--system")) {
+            system_dir = 1;
+        } else if (!strcmp(a, "--report")) {
+            do_report = 1;
+        } else if (!strcmp(a, "--fresh")) {
+            fresh = 1;
+        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+            verbose = 1;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            quiet = 1;
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--version")) {
+            printf("clembed-tune %s\n", clembed_version_string());
+            return 0;
+        } else {
+            fprintf(stderr, "clembed-tune: unknown option or missing value: '%s'\n", a);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (system_dir && output) {
+        fprintf(stderr, "clembed-tune: --system and -o name two places; give one\n");
+        return 2;
+    }
+    size_t dev = 0;
+    clembed_status rc = clembed_device_select(device, &dev);
+    if (rc != CLEMBED_OK)
+        return fail("choosing a device", rc);
+    clembed_device_info info;
+    clembed_device_get(dev, &info);
+
+    char path[4096], name[256];
+    if ((rc = clembed_profile_file_name(dev, name, sizeof name)) != CLEMBED_OK)
+        return fail("naming the profile", rc);
+    if (output) {
+        snprintf(path, sizeof path, "%s", output);
+    } else if (do_report && !system_dir) {
+        /* The profile a context would use. */
+        char detail[512];
+        clembed_profile_state st = clembed_device_profile_state(dev, NULL, path, sizeof path, detail, sizeof detail);
+        if (st == CLEMBED_PROFILE_NONE || st == CLEMBED_PROFILE_OFF || !path[0]) {
+            fprintf(stderr, "clembed-tune: no profile for '%s' (%s); run clembed-tune to make one\n", info.name,
+                    clembed_profile_state_name(st));
+            return 1;
+        }
+    } else {
+        const char *dir = clembed_profile_dir_path(system_dir ? CLEMBED_PROFILE_DIR_SYSTEM : CLEMBED_PROFILE_DIR_USER);
+        if (!dir) {
+            fprintf(stderr, "clembed-tune: no profile directory (HOME is not set); give -o FILE\n");
+            return 2;
+        }
+        if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path) {
+            fprintf(stderr, "clembed-tune: profile path too long\n");
+            return 2;
+        }
+    }
+
+    if (do_report) {
+        clembed_profile *p = load(path, "profile", 0);
+        if (!p) {
+            fprintf(stderr, "clembed-tune: no readable profile at %s\n", path);
+            return 1;
+        }
+        char why[512];
+        clembed_profile_state st = clembed_profile_match(p, dev, why, sizeof why);
+        report(p, path, clembed_profile_state_name(st));
+        if (st != CLEMBED_PROFILE_USED)
+            printf("note: %s for '%s': %s\n", clembed_profile_state_name(st), info.name, why);
+        clembed_profile_free(p);
+        return 0;
+    }
+
+    /* The directory, then one tuner per file at a time. */
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = '\0';
+        if (mkdir_p(dir) != 0) {
+            fprintf(stderr, "clembed-tune: cannot create %s: %s%s\n", dir, strerror(errno),
+                    system_dir && errno == EACCES ? " (--system needs root)" : "");
+            return 1;
+        }
+    }
+    char lock_path[4200], partial[4200];
+    snprintf(lock_path, sizeof lock_path, "%s.lock", path);
+    snprintf(partial, sizeof partial, "%s.partial", path);
+    int lock = take_lock(lock_path, path, quiet);
+    if (lock < 0)
+        return 1;
+
+    clembed_profile *resume = NULL, *start = NULL;
+    char why[512];
+    if (!fresh) {
+        resume = load(partial, "interrupted run", quiet);
+        if (resume && clembed_profile_match(resume, dev, why, sizeof why) != CLEMBED_PROFILE_USED) {
+            if (!quiet)
+                fprintf(stderr, "clembed-tune: not resuming %s: %s\n", partial, why);
+            clembed_profile_free(resume);
+            resume = NULL;
+        }
+        if (resume && !quiet)
+            fprintf(stderr, "clembed-tune: resuming the interrupted run in %s (%zu results so far)\n", partial,
+                    clembed_profile_result_count(resume));
+        start = load(path, "profile", quiet);
+        if (start) {
+            clembed_profile_state st = clembed_profile_match(start, dev, why, sizeof why);
+            if (st == CLEMBED_PROFILE_FOREIGN) {
+                if (!quiet)
+                    fprintf(stderr, "clembed-tune: %s is for other hardware (%s); replacing it\n", path, why);
+                clembed_profile_free(start);
+                start = NULL;
+            } else if (st == CLEMBED_PROFILE_STALE && !quiet) {
+                fprintf(stderr, "clembed-tune: %s is stale (%s); starting from its choices\n", path, why);
+            } else if (!quiet) {
+                fprintf(stderr, "clembed-tune: starting from the choices in %s\n", path);
+            }
+        }
+    }
+
+    clembed_model *model = NULL;
+    if (model_dir) {
+        clembed_model_params mp;
+        clembed_model_params_init(&mp);
+        mp.load_tokenizer = 0;
+        rc = clembed_model_open(model_dir, &mp, &model);
+        if (rc != CLEMBED_OK) {
+            clembed_profile_free(resume);
+            clembed_profile_free(start);
+            drop_lock(lock, lock_path);
+            return fail(model_dir, rc);
+        }
+    }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+
+    progress pg;
+    memset(&pg, 0, sizeof pg);
+    pg.tty = isatty(2);
+    pg.quiet = quiet;
+    pg.verbose = verbose;
+    pg.partial = partial;
+    clembed_tune_params tp;
+    clembed_tune_params_init(&tp);
+    tp.model = model;
+    if (budget > 0)
+        tp.budget_s = budget;
+    tp.stages = stages;
+    tp.start = start;
+    tp.resume = resume;
+    tp.progress = on_event;
+    tp.progress_user = &pg;
+    tp.checkpoint = on_checkpoint;
+    tp.checkpoint_user = &pg;
+    if (!quiet)
+        fprintf(stderr, "clembed-tune: tuning '%s' (%s) within %.0f s\n", info.name, info.platform_name, tp.budget_s);
+    clembed_profile *p = NULL;
+    rc = clembed_tune(dev, &tp, &p);
+    clear_line(&pg);
+    clembed_profile_free(resume);
+    clembed_profile_free(start);
+    clembed_model_free(model);
+    if (rc != CLEMBED_OK) {
+        drop_lock(lock, lock_path);
+        return fail("tuning", rc);
+    }
+    char *json = NULL;
+    if ((rc = clembed_profile_to_json(p, &json)) != CLEMBED_OK) {
+        clembed_profile_free(p);
+        drop_lock(lock, lock_path);
+        return fail("serializing the profile", rc);
+    }
+    int status = 0;
+    if (!clembed_profile_complete(p)) {
+        if (write_atomic(partial, json) != 0) {
+            fprintf(stderr, "clembed-tune: cannot write %s: %s\n", partial, strerror(errno));
+            status = 1;
+        } else {
+            fprintf(stderr, "clembed-tune: interrupted; what was measured is in %s, and the same command "
+                            "resumes it\n", partial);
+            status = 130;
+        }
+    } else if (write_atomic(path, json) != 0) {
+        fprintf(stderr, "clembed-tune: cannot write %s: %s%s\n", path, strerror(errno),
+                system_dir && errno == EACCES ? " (--system needs root)" : "");
+        status = 1;
+    } else {
+        unlink(partial);
+        if (!quiet) {
+            report(p, path, "new");
+            fprintf(stderr, "clembed-tune: wrote %s\n", path);
+        }
+    }
+    free(json);
+    clembed_profile_free(p);
+    drop_lock(lock, lock_path);
+    return status;
+}
