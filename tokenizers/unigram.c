@@ -221,8 +221,9 @@ clembed_status clembed__unigram_load(const cJSON *j, clembed__model *m)
         if (cJSON_IsString(t))
             bytes += strlen(t->valuestring);
     }
+    /* at most one edge per byte of the pieces; load factor below 2/3 */
     size_t cap = 16;
-    while (cap < (bytes + 1) * 2)
+    while (cap < bytes + bytes / 2 + 16)
         cap *= 2;
     u->edges = calloc(cap, sizeof *u->edges);
     u->emask = cap - 1;
