@@ -253,7 +253,10 @@ int clembed__pattern_find(clembed__arena *a, const clembed__pattern *pat, const 
         pcre2_match_data *md = pcre2_match_data_create_from_pattern(pat->re->code, NULL);
         if (!md)
             return 0;
-        size_t pos = 0;
+        /* The reference's engine iterates like the regex crate: an empty
+         * match right where the previous match ended is skipped, and the
+         * search goes on one char further. */
+        size_t pos = 0, last_match_end = (size_t)-1;
         while (pos <= len) {
             int rc = pcre2_match(pat->re->code, (PCRE2_SPTR)s, len, pos, 0, md, NULL);
             if (rc < 0)
@@ -262,6 +265,12 @@ int clembed__pattern_find(clembed__arena *a, const clembed__pattern *pat, const 
             size_t ms = ov[0], me = ov[1];
             if (me < ms)
                 break;
+            if (ms == me && me == last_match_end) {
+                if (pos >= len)
+                    break;
+                pos += clembed__utf8_seqlen((unsigned char)s[pos]);
+                continue;
+            }
             if (prev != ms && !push_match(a, out, prev, ms, 0)) {
                 pcre2_match_data_free(md);
                 return 0;
@@ -271,14 +280,8 @@ int clembed__pattern_find(clembed__arena *a, const clembed__pattern *pat, const 
                 return 0;
             }
             prev = me;
-            if (me == ms) {
-                /* an empty match: step over one char */
-                if (me >= len)
-                    break;
-                pos = me + clembed__utf8_seqlen((unsigned char)s[me]);
-            } else {
-                pos = me;
-            }
+            last_match_end = me;
+            pos = me;
         }
         pcre2_match_data_free(md);
     }

@@ -15,6 +15,10 @@
     python3 tools/gen_tokenizer_golden.py fuzzseeds OUTDIR
         the same with tiny vocabularies: seeds for fuzz/fuzz_tokenizer_json.c.
 
+    python3 tools/gen_tokenizer_golden.py crosscheck CLEMBED_BIN NAME=PATH/tokenizer.json ...
+        5,000 random texts (not committed) through `clembed tokenize` and the
+        reference; prints mismatches.
+
     python3 tools/gen_tokenizer_golden.py golden NAME=PATH/tokenizer.json ...
         copies each tokenizer.json to tests/data/tokenizers/NAME.json.gz and
         writes tests/data/tokenizers/golden/NAME.jsonl.gz: the output of the
@@ -387,6 +391,54 @@ def synth(outdir, small=False):
     save("synth-bpe-suffix", tok)
 
 
+def crosscheck(clembed, specs, n, seed):
+    """Random texts (not committed) through clembed tokenize --json and the
+    reference; prints the mismatches."""
+    import subprocess
+    rng = random.Random(seed)
+    base = load_corpus()
+    pool = [chr(c) for c in range(0x20, 0x7f)] * 4 + list(" \t\n\r\u00a0\u3000\u200b\u200d\ufeff\u0301\u0308") * 6
+    for lo, hi in [(0xa0, 0x24f), (0x300, 0x36f), (0x370, 0x3ff), (0x400, 0x4ff), (0x590, 0x6ff), (0x900, 0x97f),
+                   (0xe00, 0xe7f), (0x1100, 0x11ff), (0x2000, 0x206f), (0x3040, 0x30ff), (0x4e00, 0x4eff),
+                   (0xac00, 0xacff), (0xfb00, 0xfb4f), (0xff00, 0xffef), (0x1f300, 0x1f6ff), (0x10000, 0x1007f),
+                   (0xe000, 0xe00f), (0x1d400, 0x1d4ff)]:
+        pool += [chr(c) for c in range(lo, hi + 1)]
+    texts = []
+    for _ in range(n):
+        r = rng.random()
+        if r < 0.4:
+            texts.append("".join(rng.choice(pool) for _ in range(rng.randint(0, 60))))
+        elif r < 0.8:
+            t = rng.choice(base)
+            k = rng.randint(0, len(t))
+            texts.append(t[:k] + "".join(rng.choice(pool) for _ in range(rng.randint(0, 8))) + t[k:][:200])
+        else:
+            texts.append(rng.choice(SPECIAL).join(rng.choice(base)[:40] for _ in range(3)))
+    for spec in specs:
+        name, path = spec.split("=", 1)
+        tok = Tokenizer.from_file(path)
+        tok.no_truncation()
+        tok.no_padding()
+        inp = "".join(json.dumps(t, ensure_ascii=False) + "\n" for t in texts)
+        out = subprocess.run([clembed, "tokenize", "--tokenizer", path, "--json", "--no-truncation", "--no-padding"],
+                             input=inp.encode(), capture_output=True, check=True).stdout.decode().split("\n")
+        bad = refused = 0
+        for t, line in zip(texts, out):
+            got = json.loads(line)
+            try:
+                e = tok.encode(t)
+            except BaseException:  # the reference panics on some inputs (pyo3 PanicException)
+                refused += 1
+                continue
+            if got["ids"] != e.ids or [tuple(o) for o in got["offsets"]] != e.offsets or got["type_ids"] != e.type_ids:
+                bad += 1
+                if bad <= 3:
+                    print("  MISMATCH %s: %r\n    want %s %s\n    got  %s %s" % (name, t, e.ids, e.offsets,
+                                                                               got["ids"], got["offsets"]))
+        print("%s: %d of %d random texts match%s" % (name, len(texts) - bad - refused, len(texts) - refused,
+                                                     " (the reference fails on %d more)" % refused if refused else ""))
+
+
 def main():
     if len(sys.argv) >= 3 and sys.argv[1] == "corpus":
         cmd_corpus(sys.argv[2])
@@ -394,6 +446,8 @@ def main():
         synth(sys.argv[2])
     elif len(sys.argv) >= 3 and sys.argv[1] == "fuzzseeds":
         synth(sys.argv[2], small=True)
+    elif len(sys.argv) >= 4 and sys.argv[1] == "crosscheck":
+        crosscheck(sys.argv[2], sys.argv[3:], 5000, 99)
     elif len(sys.argv) >= 3 and sys.argv[1] == "golden":
         cmd_golden(sys.argv[2:])
     else:
