@@ -390,6 +390,15 @@ def synth(outdir, small=False):
     tok.decoder = decoders.BPEDecoder(suffix="</w>")
     save("synth-bpe-suffix", tok)
 
+    # Patterns that match the empty string: lookaheads and optional parts.
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = P.Sequence([P.Split(Regex(r"(?=\p{Lu})|x?"), behavior="merged_with_next"),
+                                    P.Split(Regex(r"\s*"), behavior="removed"),
+                                    P.ByteLevel(add_prefix_space=False, use_regex=False)])
+    tok.train_from_iterator(texts, trainers.BpeTrainer(vocab_size=V(1500), initial_alphabet=P.ByteLevel.alphabet()))
+    tok.decoder = decoders.ByteLevel()
+    save("synth-empty-matches", tok)
+
 
 def crosscheck(clembed, specs, n, seed):
     """Random texts (not committed) through clembed tokenize --json and the
