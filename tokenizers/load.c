@@ -237,6 +237,9 @@ static void impl_free(clembed__tokenizer_impl *tk)
 clembed_status clembed__tokenizer_from_json(const char *json, size_t len, clembed_tokenizer **out)
 {
     *out = NULL;
+    size_t bad = clembed__utf8_check(json, len);
+    if (bad != len)
+        return clembed__fail(CLEMBED_ERR_FORMAT, "tokenizer.json: invalid UTF-8 at byte %zu", bad);
     cJSON *root = cJSON_ParseWithLength(json, len);
     if (!root)
         return clembed__fail(CLEMBED_ERR_FORMAT, "tokenizer.json: not valid JSON (near byte %zu)",

@@ -61,12 +61,13 @@ static inline unsigned clembed__uc_flags(uint32_t c)
     return c < 0x110000 ? clembed__uc_stage2[clembed__uc_stage1[c >> 8]][c & 255] : 0;
 }
 
-/* Decodes one code point from valid UTF-8 at s (n bytes left, n >= 1);
- * returns its length. */
+/* Decodes one code point from UTF-8 at s (n bytes left, n >= 1); returns
+ * its length.  Input is validated before it gets here; a truncated sequence
+ * still never reads past n (it decodes as its first byte). */
 static inline size_t clembed__utf8_dec(const char *s, size_t n, uint32_t *cp)
 {
     const unsigned char *u = (const unsigned char *)s;
-    if (u[0] < 0x80 || n < 2) {
+    if (u[0] < 0xC0 || n < 2) {
         *cp = u[0];
         return 1;
     }
@@ -74,9 +75,17 @@ static inline size_t clembed__utf8_dec(const char *s, size_t n, uint32_t *cp)
         *cp = ((uint32_t)(u[0] & 0x1F) << 6) | (u[1] & 0x3F);
         return 2;
     }
-    if (u[0] < 0xF0 || n < 4) {
+    if (n < 3) {
+        *cp = u[0];
+        return 1;
+    }
+    if (u[0] < 0xF0) {
         *cp = ((uint32_t)(u[0] & 0x0F) << 12) | ((uint32_t)(u[1] & 0x3F) << 6) | (u[2] & 0x3F);
         return 3;
+    }
+    if (n < 4) {
+        *cp = u[0];
+        return 1;
     }
     *cp = ((uint32_t)(u[0] & 0x07) << 18) | ((uint32_t)(u[1] & 0x3F) << 12) |
           ((uint32_t)(u[2] & 0x3F) << 6) | (u[3] & 0x3F);
