@@ -8,6 +8,8 @@
 
 typedef struct merge_slot { uint64_t key; uint32_t rank, new_id; } merge_slot;
 
+enum { CHAR_IDS = 0x800 };
+
 struct clembed__bpe {
     merge_slot *slots;   /* key 0 = empty; key = (a + 1) << 32 | (b + 1) */
     size_t      mask;
@@ -15,6 +17,8 @@ struct clembed__bpe {
     size_t      prefix_len, suffix_len;
     int         byte_fallback, fuse_unk, ignore_merges;
     int32_t     byte_ids[256];   /* "<0xNN>" ids, -1 when absent */
+    int32_t     char_ids[CHAR_IDS]; /* ids of one-char tokens below U+0800 (-1: none);
+                                       byte-level alphabets live there */
 };
 
 static uint64_t mkey(uint32_t a, uint32_t b)
@@ -133,7 +137,14 @@ int clembed__bpe_tokenize(clembed__arena *a, const clembed__model *m, const clem
             memcpy(buf + bl, b->suffix, b->suffix_len);
             bl += b->suffix_len;
         }
-        int32_t id = clembed__vocab_get(&m->vocab, buf, bl);
+        int32_t id;
+        if (bl == k && k <= 2 && !b->prefix_len && !b->suffix_len) {
+            uint32_t c;
+            clembed__utf8_dec(w + i, k, &c);
+            id = b->char_ids[c];
+        } else {
+            id = clembed__vocab_get(&m->vocab, buf, bl);
+        }
         if (id >= 0) {
             if (have_unk) {
                 syms[ns] = (sym){unk_id, (int32_t)ns - 1, (int32_t)ns + 1, (uint32_t)unk_len};
@@ -304,6 +315,11 @@ clembed_status clembed__bpe_load(const cJSON *j, clembed__model *m)
     clembed_status rc = clembed__vocab_load_map(cJSON_GetObjectItemCaseSensitive(j, "vocab"), &m->vocab);
     if (rc != CLEMBED_OK)
         return rc;
+    for (uint32_t c = 0; c < CHAR_IDS; c++) {
+        char u[4];
+        size_t l = clembed__utf8_enc(c, u);
+        b->char_ids[c] = clembed__vocab_get(&m->vocab, u, l);
+    }
     for (unsigned x = 0; x < 256; x++) {
         char code[8];
         snprintf(code, sizeof code, "<0x%02X>", x);
