@@ -407,11 +407,10 @@ uint32_t clembed__bytelevel_char(unsigned char b)
 
 static uint32_t bl_table[256];
 static int16_t bl_rev[324];
-static void bl_init(void)
+static pthread_once_t bl_once = PTHREAD_ONCE_INIT;
+
+static void bl_fill(void)
 {
-    /* idempotent; racing initializations write the same values */
-    if (bl_table[255])
-        return;
     for (unsigned b = 0; b < 324; b++)
         bl_rev[b] = -1;
     for (unsigned b = 0; b < 256; b++) {
@@ -420,6 +419,11 @@ static void bl_init(void)
     }
     for (unsigned b = 0; b < 256; b++)
         bl_table[b] = clembed__bytelevel_char((unsigned char)b);
+}
+
+static void bl_init(void)
+{
+    pthread_once(&bl_once, bl_fill);
 }
 
 int clembed__bytelevel_byte(uint32_t c)
