@@ -30,7 +30,10 @@ DATA = os.path.join(HERE, "..", "tests", "data", "tokenizers")
 FAMILIES = [("WordPiece (bert-base-uncased)", "bert-base-uncased"),
             ("WordPiece + RobertaProcessing (all-mpnet-base-v2)", "all-mpnet-base-v2"),
             ("byte-level BPE (roberta-base)", "roberta-base"),
-            ("Unigram + Precompiled (t5-small)", "t5-small")]
+            ("Unigram + Precompiled (t5-small)", "t5-small"),
+            ("byte-fallback BPE, Llama style (generated)", "synth-bpe-fallback"),
+            ("byte-level BPE behind a regex Split (generated)", "synth-bytelevel-split"),
+            ("WordLevel (generated)", "synth-wordlevel")]
 
 
 def reference(path, texts, secs):
