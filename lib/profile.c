@@ -780,23 +780,42 @@ uint32_t clembed_profile_batch_tokens(const clembed_profile *p)
 
 /* ---- JSON out ------------------------------------------------------------- */
 
+/* Numbers in the shortest form that reads back to the same double: cJSON's
+ * own printing may drop the last bit, and a profile must round-trip. */
+static void add_number(cJSON *o, const char *key, double v)
+{
+    char buf[40];
+    if (!isfinite(v))
+        v = 0;
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(buf, sizeof buf, "%.*g", digits, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    /* JSON's decimal point, whatever LC_NUMERIC the program set. */
+    for (char *c = buf; *c; c++)
+        if (!strchr("0123456789+-eE", *c))
+            *c = '.';
+    cJSON_AddItemToObject(o, key, cJSON_CreateRaw(buf));
+}
+
 static cJSON *shape_json(const clembed__shape *s, int is_gemm)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return NULL;
     if (is_gemm) {
-        cJSON_AddNumberToObject(o, "m", s->tokens);
-        cJSON_AddNumberToObject(o, "n", s->inter);
-        cJSON_AddNumberToObject(o, "k", s->hidden);
+        add_number(o, "m", s->tokens);
+        add_number(o, "n", s->inter);
+        add_number(o, "k", s->hidden);
         return o;
     }
-    cJSON_AddNumberToObject(o, "tokens", s->tokens);
-    cJSON_AddNumberToObject(o, "hidden", s->hidden);
-    cJSON_AddNumberToObject(o, "heads", s->heads);
-    cJSON_AddNumberToObject(o, "seq", s->seq);
-    cJSON_AddNumberToObject(o, "batch", s->batch);
-    cJSON_AddNumberToObject(o, "inter", s->inter);
+    add_number(o, "tokens", s->tokens);
+    add_number(o, "hidden", s->hidden);
+    add_number(o, "heads", s->heads);
+    add_number(o, "seq", s->seq);
+    add_number(o, "batch", s->batch);
+    add_number(o, "inter", s->inter);
     return o;
 }
 
@@ -811,18 +830,18 @@ static cJSON *entry_json(const clembed__profile_entry *e)
     cJSON_AddItemToObject(o, "shape", shape_json(&e->shape, e->is_gemm));
     cJSON *params = cJSON_AddObjectToObject(o, "params");
     for (size_t i = 0; params && i < e->n_params; i++)
-        cJSON_AddNumberToObject(params, e->pnames[i], e->pvalues[i]);
-    cJSON_AddNumberToObject(o, "default_s", e->default_s);
-    cJSON_AddNumberToObject(o, "tuned_s", e->tuned_s);
-    cJSON_AddNumberToObject(o, "roofline_s", e->roofline_s);
+        add_number(params, e->pnames[i], e->pvalues[i]);
+    add_number(o, "default_s", e->default_s);
+    add_number(o, "tuned_s", e->tuned_s);
+    add_number(o, "roofline_s", e->roofline_s);
     if (e->roofline_s > 0 && e->tuned_s > 0)
-        cJSON_AddNumberToObject(o, "roofline_fraction", e->roofline_s / e->tuned_s);
-    cJSON_AddNumberToObject(o, "bytes", e->bytes);
-    cJSON_AddNumberToObject(o, "flops", e->flops);
-    cJSON_AddNumberToObject(o, "max_err", e->max_err);
-    cJSON_AddNumberToObject(o, "candidates", e->candidates);
-    cJSON_AddNumberToObject(o, "outliers", e->outliers);
-    cJSON_AddNumberToObject(o, "rejected_count", e->n_rejected_total);
+        add_number(o, "roofline_fraction", e->roofline_s / e->tuned_s);
+    add_number(o, "bytes", e->bytes);
+    add_number(o, "flops", e->flops);
+    add_number(o, "max_err", e->max_err);
+    add_number(o, "candidates", e->candidates);
+    add_number(o, "outliers", e->outliers);
+    add_number(o, "rejected_count", e->n_rejected_total);
     cJSON *rej = cJSON_AddArrayToObject(o, "rejected");
     for (size_t i = 0; rej && i < e->n_rejected; i++)
         cJSON_AddItemToArray(rej, cJSON_CreateString(e->rejected[i]));
@@ -834,7 +853,7 @@ static cJSON *entry_json(const clembed__profile_entry *e)
 static void add_num_or_null(cJSON *o, const char *k, double v)
 {
     if (v > 0)
-        cJSON_AddNumberToObject(o, k, v);
+        add_number(o, k, v);
     else
         cJSON_AddNullToObject(o, k);
 }
@@ -847,12 +866,12 @@ clembed_status clembed_profile_to_json(const clembed_profile *p, char **out)
     cJSON *root = cJSON_CreateObject();
     if (!root)
         return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
-    cJSON_AddNumberToObject(root, "clembed_profile", CLEMBED_PROFILE_SCHEMA);
+    add_number(root, "clembed_profile", CLEMBED_PROFILE_SCHEMA);
     cJSON_AddStringToObject(root, "library_version", p->library_version);
     cJSON_AddStringToObject(root, "kernels_hash", p->kernels_hash);
     cJSON_AddStringToObject(root, "created", p->created ? p->created : "");
     cJSON_AddBoolToObject(root, "complete", p->complete);
-    cJSON_AddNumberToObject(root, "elapsed_s", p->elapsed);
+    add_number(root, "elapsed_s", p->elapsed);
     cJSON *stages = cJSON_AddArrayToObject(root, "stages_done");
     static const char *const stage_names[] = {"probe", "ops", "gemm"};
     for (unsigned i = 0; stages && i < 3; i++)
@@ -863,13 +882,13 @@ clembed_status clembed_profile_to_json(const clembed_profile *p, char **out)
     if (d) {
         cJSON_AddStringToObject(d, "name", p->dev_name);
         cJSON_AddStringToObject(d, "vendor", p->dev_vendor);
-        cJSON_AddNumberToObject(d, "vendor_id", p->vendor_id);
+        add_number(d, "vendor_id", p->vendor_id);
         cJSON_AddStringToObject(d, "type", p->dev_type);
-        cJSON_AddNumberToObject(d, "compute_units", p->compute_units);
-        cJSON_AddNumberToObject(d, "global_mem_bytes", (double)p->global_mem);
-        cJSON_AddNumberToObject(d, "local_mem_bytes", (double)p->local_mem);
-        cJSON_AddNumberToObject(d, "max_alloc_bytes", (double)p->max_alloc);
-        cJSON_AddNumberToObject(d, "max_work_group_size", (double)p->max_wg);
+        add_number(d, "compute_units", p->compute_units);
+        add_number(d, "global_mem_bytes", (double)p->global_mem);
+        add_number(d, "local_mem_bytes", (double)p->local_mem);
+        add_number(d, "max_alloc_bytes", (double)p->max_alloc);
+        add_number(d, "max_work_group_size", (double)p->max_wg);
         if (p->uuid[0])
             cJSON_AddStringToObject(d, "uuid", p->uuid);
         else
@@ -903,7 +922,7 @@ clembed_status clembed_profile_to_json(const clembed_profile *p, char **out)
     } else {
         cJSON_AddNullToObject(root, "probe");
     }
-    cJSON_AddNumberToObject(root, "batch_tokens", p->batch_tokens);
+    add_number(root, "batch_tokens", p->batch_tokens);
     cJSON *ops = cJSON_AddArrayToObject(root, "ops");
     cJSON *gemm = cJSON_AddArrayToObject(root, "gemm");
     for (size_t i = 0; i < p->n_entries && ops && gemm; i++)
@@ -914,10 +933,10 @@ clembed_status clembed_profile_to_json(const clembed_profile *p, char **out)
         if (!o)
             break;
         cJSON_AddStringToObject(o, "kernel", p->clblast[i].kernel);
-        cJSON_AddNumberToObject(o, "precision", p->clblast[i].precision);
+        add_number(o, "precision", p->clblast[i].precision);
         cJSON *params = cJSON_AddObjectToObject(o, "params");
         for (size_t j = 0; params && j < p->clblast[i].n; j++)
-            cJSON_AddNumberToObject(params, p->clblast[i].names[j], (double)p->clblast[i].values[j]);
+            add_number(params, p->clblast[i].names[j], (double)p->clblast[i].values[j]);
         cJSON_AddItemToArray(cb, o);
     }
     char *text = cJSON_Print(root);

@@ -162,7 +162,7 @@ static clembed__tune_backend fake_backend(void)
 /* ---- what the callbacks see ------------------------------------------------------ */
 
 typedef struct seen {
-    unsigned results, rejected_faulty, skipped, stages, checkpoints;
+    unsigned results, rejected_faulty, skipped, stages, checkpoints, out_of_time;
     int stop_after_results;         /* ask to stop after this many results; 0 = never */
     char *last_checkpoint;
 } seen;
@@ -179,6 +179,8 @@ static int on_event(const clembed_tune_event *ev, void *user)
         s->skipped++;
     if (ev->kind == CLEMBED_TUNE_STAGE)
         s->stages++;
+    if (ev->kind == CLEMBED_TUNE_NOTE && strstr(ev->message, "the budget ran out"))
+        s->out_of_time++;
     return s->stop_after_results && s->results >= (unsigned)s->stop_after_results;
 }
 
@@ -274,7 +276,7 @@ static void test_fake(size_t index)
     ok(valid, "every chosen set is valid for the registry");
     ok(!faulty_chosen, "the set that fails its check is never chosen");
     ok(s.rejected_faulty > 0, "its rejection is reported as it happens (%u times)", s.rejected_faulty);
-    is_int(logged, 2, "and logged in both copy entries of the profile");
+    ok(logged >= 1, "and logged in the copy entries that tried it (%d)", logged);
     char *json = NULL;
     clembed_profile_to_json(p, &json);
     ok(json && strstr(json, "WG=32 VEC=") && strstr(json, "does not match the reference"),
@@ -386,7 +388,13 @@ static void test_real(size_t index)
        clembed_errmsg());
     if (!p)
         return;
-    is_int(clembed_profile_result_count(p), clembed__n_kernels, "an entry for every registry kernel");
+    size_t got = clembed_profile_result_count(p);
+    if (got == clembed__n_kernels)
+        ok(1, "an entry for every registry kernel");
+    else
+        ok(got >= 1 && s.out_of_time == 1,
+           "%zu of %zu kernels tuned before the budget ran out (a slow machine), and that is reported", got,
+           clembed__n_kernels);
     int good = 1;
     unsigned checked = 0;
     cl_context ctx;
@@ -420,6 +428,7 @@ static void test_real(size_t index)
     ok(good && checked == clembed__n_kernels,
        "the runtime's choice from the profile passes the reference check on other inputs (%u kernels)", checked);
     clembed_profile_free(p);
+    free(s.last_checkpoint);
 }
 
 int main(void)
