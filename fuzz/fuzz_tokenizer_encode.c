@@ -1,7 +1,7 @@
 /* Fuzz target: encoding arbitrary bytes with the committed real tokenizers
  * (tests/data/tokenizers/NAME.json.gz under $top_srcdir, or under the current
- * directory).  Byte 0 picks the tokenizer and the parameters; a 0x09 byte
- * splits the rest into a pair. */
+ * directory).  Byte 0 picks the tokenizer, byte 1 the parameters; with
+ * the pair bit a 0x09 byte splits the rest into a pair. */
 #define _POSIX_C_SOURCE 200809L
 #include "tk_tokenizer.h"
 
@@ -12,8 +12,11 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char *const names[] = {"bert-base-uncased", "all-mpnet-base-v2", "roberta-base", "t5-small"};
-static clembed_tokenizer *toks[4];
+static const char *const names[] = {"bert-base-uncased", "all-mpnet-base-v2", "roberta-base", "t5-small",
+                                     "synth-bytelevel-split", "synth-empty-matches", "synth-wordpiece",
+                                     "synth-unigram"};
+#define N_TOKS (sizeof names / sizeof names[0])
+static clembed_tokenizer *toks[N_TOKS];
 static int loaded;
 
 static clembed_tokenizer *load(const char *name)
@@ -48,18 +51,18 @@ static clembed_tokenizer *load(const char *name)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!loaded) {
-        for (size_t i = 0; i < 4; i++)
+        for (size_t i = 0; i < N_TOKS; i++)
             toks[i] = load(names[i]);
         loaded = 1;
     }
-    if (size < 1)
+    if (size < 2)
         return 0;
-    unsigned sel = data[0];
-    clembed_tokenizer *tok = toks[sel & 3];
+    clembed_tokenizer *tok = toks[data[0] % N_TOKS];
+    unsigned sel = data[1];
     if (!tok)
         return 0;
-    const char *text = (const char *)data + 1;
-    size_t len = size - 1;
+    const char *text = (const char *)data + 2;
+    size_t len = size - 2;
     const char *pair = NULL;
     size_t pair_len = 0;
     if (sel & 4) {
@@ -76,9 +79,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     p.add_special = !((sel >> 4) & 1);
     p.truncation = (sel >> 5) & 1;
     p.max_length = (sel >> 6) * 5 + 1;
-    p.padding = 0;
+    p.padding = (sel & 3) == 3 ? 1 : 0;
     clembed_encoding *e = NULL;
-    if (clembed_tokenizer_encode(toks[sel & 3], text, len, pair, pair_len, &p, &e) == CLEMBED_OK) {
+    if (clembed_tokenizer_encode(tok, text, len, pair, pair_len, &p, &e) == CLEMBED_OK) {
         for (size_t i = 0; i < e->n; i++)
             if (e->offsets[i][0] > e->offsets[i][1] && e->special_mask[i] == 0)
                 __builtin_trap();
