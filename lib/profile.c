@@ -1621,6 +1621,8 @@ static void report_problem(const clembed__device *dev, clembed_profile_state st,
         clembed__warn("profile %s is unusable: %s; ignoring it, %s", path, detail, then);
 }
 
+static int clblast_applied(const clembed__device *dev, int mark);
+
 clembed_status clembed__profile_load_for_device(const clembed__device *dev, const char *path,
                                                 clembed__profile **out)
 {
@@ -1654,6 +1656,16 @@ clembed_status clembed__profile_load_for_device(const clembed__device *dev, cons
     }
     *out = lk->profile;
     free(lk);
+    if (*out)
+        clembed__profile_apply_clblast(*out, dev);
+    else if (clblast_applied(dev, 0)) {
+        char key[64];
+        snprintf(key, sizeof key, "clblast-stays|%zu", dev->info.index);
+        if (first_time(key))
+            clembed__warn("'%s': CLBlast keeps the GEMM parameters an earlier context's profile set in this "
+                          "process (it cannot restore its own); compare with the defaults in a separate process",
+                          dev->info.name);
+    }
     return CLEMBED_OK;
 }
 
@@ -1731,6 +1743,23 @@ uint32_t clembed__profile_batch_tokens(const clembed__profile *p)
     return p ? p->batch_tokens : 0;
 }
 
+/* Devices whose CLBlast parameters a profile changed in this process. */
+static pthread_mutex_t applied_lock = PTHREAD_MUTEX_INITIALIZER;
+static cl_device_id applied[16];
+static size_t n_applied;
+
+static int clblast_applied(const clembed__device *dev, int mark)
+{
+    int found = 0;
+    pthread_mutex_lock(&applied_lock);
+    for (size_t i = 0; i < n_applied && !found; i++)
+        found = applied[i] == dev->id;
+    if (!found && mark && n_applied < CLEMBED_ARRAY_LEN(applied))
+        applied[n_applied++] = dev->id;
+    pthread_mutex_unlock(&applied_lock);
+    return found;
+}
+
 static CLBlastPrecision precision_of(int bits)
 {
     return bits == 16 ? CLBlastPrecisionHalf : bits == 64 ? CLBlastPrecisionDouble : CLBlastPrecisionSingle;
@@ -1738,7 +1767,11 @@ static CLBlastPrecision precision_of(int bits)
 
 void clembed__profile_apply_clblast(const clembed__profile *p, const clembed__device *dev)
 {
-    for (size_t i = 0; p && dev && i < p->n_clblast; i++) {
+    if (!p || !dev || !dev->id)
+        return;
+    if (p->n_clblast)
+        clblast_applied(dev, 1);
+    for (size_t i = 0; i < p->n_clblast; i++) {
         const clblast_set *s = &p->clblast[i];
         CLBlastStatusCode st = CLBlastOverrideParameters(dev->id, s->kernel, precision_of(s->precision),
                                                          s->n, (const char **)s->names, s->values);

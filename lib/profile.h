@@ -16,7 +16,10 @@ typedef struct clembed_profile clembed__profile;
 /* Finds and loads the profile for a device: `path` when given, "off" for
  * none, NULL for the lookup order of DESIGN.md.  *out is NULL when no usable
  * profile exists (built-in defaults apply); that is not an error.  Problems
- * (corrupt, foreign, stale) are logged once per process and file. */
+ * (corrupt, foreign, stale) are logged once per process and file.  A loaded
+ * profile's CLBlast parameters are applied for dev (clembed__profile_apply_clblast);
+ * CLBlast keeps them for the rest of the process, which a later call without
+ * a profile warns about. */
 clembed_status clembed__profile_load_for_device(const clembed__device *dev, const char *path,
                                                 clembed__profile **out);
 void clembed__profile_free(clembed__profile *p);
@@ -35,7 +38,8 @@ void clembed__profile_params(const clembed__profile *p, const clembed__kernel_de
 uint32_t clembed__profile_batch_tokens(const clembed__profile *p);
 
 /* Applies the profile's CLBlast parameter overrides for dev (process-wide in
- * CLBlast); a no-op for NULL.  Failures are logged, not returned. */
+ * CLBlast; clembed__profile_load_for_device() already does it); a no-op for
+ * NULL.  Failures are logged, not returned. */
 void clembed__profile_apply_clblast(const clembed__profile *p, const clembed__device *dev);
 
 /* How the loaded profile relates to its device (USED or STALE), and its file. */

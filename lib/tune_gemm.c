@@ -78,6 +78,7 @@ typedef struct gsearch {
     gshape shapes[MAX_GSHAPES];
     size_t ns;
     double build_s;                     /* the costliest build seen: what one more may take */
+    double score_default;
     double t_default[MAX_GSHAPES];      /* CLBlast's own setting */
     gconf best;
     double best_score, best_t[MAX_GSHAPES];
@@ -218,10 +219,10 @@ static void reject(gsearch *g, const char *what, const char *why)
 /* Times the current setting on every shape into times[]: the first call
  * builds and is checked, then the median of a few timed calls.  Returns the
  * weighted sum, or a negative number when a call fails or is wrong. */
-static double measure(gsearch *g, const char *what, double *times_out)
+static double measure_from(gsearch *g, const char *what, double *times_out, size_t from)
 {
     double score = 0;
-    for (size_t i = 0; i < g->ns; i++) {
+    for (size_t i = from; i < g->ns; i++) {
         gshape *s = &g->shapes[i];
         double t0 = clembed__now();
         CLBlastStatusCode st = run_gemm(g->t, s);
@@ -251,8 +252,9 @@ static double measure(gsearch *g, const char *what, double *times_out)
                 return -1;
             }
             times[reps++] = clembed__now() - a;
-            /* At least 3 for a median; fewer than 7 for slow shapes. */
-            if (reps >= 3 && times[0] * reps > 0.3)
+            /* 3 for a median, up to 7 for fast shapes; a call of half a
+             * second or more is its own measure. */
+            if ((reps >= 3 && times[0] * reps > 0.3) || times[0] > 0.5)
                 break;
         }
         double med = clembed__median(times, reps);
@@ -261,8 +263,14 @@ static double measure(gsearch *g, const char *what, double *times_out)
         times_out[i] = med;
         score += s->weight * med;
     }
-    g->candidates++;
+    if (from == 0)
+        g->candidates++;
     return score;
+}
+
+static double measure(gsearch *g, const char *what, double *times_out)
+{
+    return measure_from(g, what, times_out, 0);
 }
 
 static void emit_candidate(gsearch *g, const char *what, double score)
@@ -290,7 +298,7 @@ static int time_for_one(const gsearch *g, double deadline)
     if (clembed_profile_probe(g->t->prof, &pr) == CLEMBED_OK && 100 * pr.compile_s > build)
         build = 100 * pr.compile_s;
     clembed__errmsg_clear();
-    double per = build + 4 * (g->have_best ? g->best_score : 0);
+    double per = build + 4 * (g->have_best ? g->best_score : g->score_default > 0 ? g->score_default : 0);
     return !g->t->stopped && clembed__now() + per < deadline + 0.1 * g->t->params->budget_s;
 }
 
@@ -377,7 +385,7 @@ static int neighbour_xd(const size_t *best, unsigned i, size_t *v)
 
 static void free_shapes(gsearch *g)
 {
-    for (size_t i = 0; i < g->ns; i++) {
+    for (size_t i = 0; i < MAX_GSHAPES; i++) {
         gshape *s = &g->shapes[i];
         if (s->a) clReleaseMemObject(s->a);
         if (s->b) clReleaseMemObject(s->b);
@@ -527,14 +535,30 @@ clembed_status clembed__tune_gemm(clembed__tuner *t, double deadline)
         goto done;
 
     /* CLBlast's own setting first, before any override changes it for the
-     * rest of the process. */
+     * rest of the process: at the small batch, then at the large one when a
+     * candidate's timings there would take under a tenth of the time
+     * (llvmpipe takes seconds for one large GEMM). */
+    size_t n_all = g->ns;
+    g->ns = n_all / 2;
     double score_default = measure(g, "CLBlast defaults", g->t_default);
+    if (score_default > 0 && 8 * 4 * score_default < 0.1 * (deadline - clembed__now())) {
+        g->ns = n_all;
+        double more = measure_from(g, "CLBlast defaults", g->t_default, n_all / 2);
+        score_default = more > 0 ? score_default + more : -1;
+    } else if (score_default > 0) {
+        clembed__tuner_note(t, "GEMM timed at %u tokens only: larger batches take too long on this device",
+                            g->shapes[0].m);
+    }
+    g->score_default = score_default;
     if (score_default < 0)
         clembed__tuner_note(t, "CLBlast's default GEMM fails on this device; searching for settings that work");
     else
         emit_candidate(g, "CLBlast defaults", score_default);
 
-    int cpu = dev->info.type == CLEMBED_DEVICE_CPU;
+    /* PoCL and other CPU runtimes run a work-group as a loop; Mesa's
+     * llvmpipe runs work-items in SIMD lanes, like a GPU. */
+    int cpu = dev->info.type == CLEMBED_DEVICE_CPU && !strstr(dev->info.platform_name, "rusticl") &&
+              !strstr(dev->info.platform_name, "Clover");
     const size_t(*xg)[NXG] = cpu ? xg_cpu : xg_gpu;
     const size_t(*xd)[NXD] = cpu ? xd_cpu : xd_gpu;
     size_t nxg = cpu ? CLEMBED_ARRAY_LEN(xg_cpu) : CLEMBED_ARRAY_LEN(xg_gpu);
