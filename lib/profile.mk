@@ -1,6 +1,6 @@
 # Tuning profiles (runtime side).
-libclembed_core_la_SOURCES += lib/profile.c
-noinst_HEADERS += lib/profile.h lib/ops.h lib/model.h
+libclembed_core_la_SOURCES += lib/profile.c lib/profile_json.c lib/profile_lookup.c
+noinst_HEADERS += lib/profile.h lib/profile_priv.h lib/ops.h lib/model.h
 # The tuner's library side: probe, op search, CLBlast GEMM search (no file or terminal I/O).
 libclembed_core_la_SOURCES += lib/probe.c lib/tune.c lib/tune_gemm.c
 noinst_HEADERS += lib/tune.h
