@@ -6,6 +6,8 @@
 #include <string.h>
 
 #define TOKENIZER_MAX_BYTES ((size_t)1 << 30)
+/* Padding beyond this many tokens is refused rather than allocated. */
+#define PAD_MAX (1 << 24)
 
 static int by_len_desc(const void *x, const void *y)
 {
@@ -197,12 +199,16 @@ static clembed_status load_padding(const cJSON *j, clembed__padding *p)
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(j, "strategy");
     if (cJSON_IsObject(st)) {
         long long f = clembed__tkjson_int(st, "Fixed", -1);
-        if (f < 0 || f > 0x7FFFFFFF)
+        if (f < 0)
             return clembed__fail(CLEMBED_ERR_FORMAT, "tokenizer.json: padding.strategy.Fixed is not a length");
+        if (f > PAD_MAX)
+            return clembed__fail(CLEMBED_ERR_UNSUPPORTED, "tokenizer.json: padding to %lld tokens", f);
         p->fixed = (size_t)f;
     }
     long long m = clembed__tkjson_int(j, "pad_to_multiple_of", 0);
-    p->multiple = m > 0 && m < 0x7FFFFFFF ? (size_t)m : 0;
+    if (m > PAD_MAX)
+        return clembed__fail(CLEMBED_ERR_UNSUPPORTED, "tokenizer.json: padding to a multiple of %lld tokens", m);
+    p->multiple = m > 0 ? (size_t)m : 0;
     const char *d = clembed__tkjson_str(j, "direction");
     p->left = d && !strcmp(d, "Left");
     long long id = clembed__tkjson_int(j, "pad_id", 0), ty = clembed__tkjson_int(j, "pad_type_id", 0);
