@@ -376,13 +376,6 @@ static int chain(const clembed__decoder *d, slist *l)
     return 1;
 }
 
-static int is_special_id(const clembed__tokenizer_impl *tk, int32_t id)
-{
-    for (size_t i = 0; i < tk->n_added; i++)
-        if (tk->added[i].id == id)
-            return tk->added[i].special;
-    return 0;
-}
 
 clembed_status clembed_tokenizer_decode(const clembed_tokenizer *tok, const int32_t *ids, size_t n,
                                         int skip_special, char **out)
@@ -397,17 +390,16 @@ clembed_status clembed_tokenizer_decode(const clembed_tokenizer *tok, const int3
         size_t len = 0;
         const char *s = NULL;
         /* an added token decodes to its normalized form, as the reference does */
-        for (size_t k = 0; k < tk->n_added; k++)
-            if (tk->added[k].id == ids[i]) {
-                s = tk->added[k].norm && tk->added[k].normalized ? tk->added[k].norm : tk->added[k].content;
-                len = tk->added[k].norm && tk->added[k].normalized ? tk->added[k].norm_len : tk->added[k].len;
-                break;
-            }
+        const clembed__added *ad = clembed__added_by_id(tk, ids[i]);
+        if (ad) {
+            s = ad->norm && ad->normalized ? ad->norm : ad->content;
+            len = ad->norm && ad->normalized ? ad->norm_len : ad->len;
+        }
         if (!s && ids[i] >= 0)
             s = clembed__vocab_str(&tk->model->vocab, (uint32_t)ids[i], &len);
         if (!s)
             continue;
-        if (skip_special && is_special_id(tk, ids[i]))
+        if (skip_special && ad && ad->special)
             continue;
         if (!sl_push(&l, s, len)) {
             sl_free(&l);

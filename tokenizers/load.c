@@ -53,21 +53,27 @@ static clembed_status build_set(clembed__tokenizer_impl *tk, clembed__added_set 
     return CLEMBED_OK;
 }
 
-int32_t clembed__token_to_id(const clembed__tokenizer_impl *tk, const char *s, size_t len)
+const clembed__added *clembed__added_by_id(const clembed__tokenizer_impl *tk, int32_t id)
 {
-    for (size_t i = 0; i < tk->n_added; i++)
-        if (tk->added[i].id >= 0 && tk->added[i].len == len && memcmp(tk->added[i].content, s, len) == 0)
-            return tk->added[i].id;
-    return tk->model ? clembed__vocab_get(&tk->model->vocab, s, len) : -1;
+    /* tk->added is sorted by id, one token per id */
+    size_t lo = 0, hi = tk->n_added;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (tk->added[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < tk->n_added && tk->added[lo].id == id ? &tk->added[lo] : NULL;
 }
 
 const char *clembed__id_to_token(const clembed__tokenizer_impl *tk, int32_t id, size_t *len)
 {
-    for (size_t i = 0; i < tk->n_added; i++)
-        if (tk->added[i].id == id) {
-            *len = tk->added[i].len;
-            return tk->added[i].content;
-        }
+    const clembed__added *a = clembed__added_by_id(tk, id);
+    if (a) {
+        *len = a->len;
+        return a->content;
+    }
     if (id < 0)
         return NULL;
     return clembed__vocab_str(&tk->model->vocab, (uint32_t)id, len);
@@ -98,11 +104,21 @@ static clembed_status load_added(const cJSON *arr, clembed__tokenizer_impl *tk)
     for (size_t i = 0; i < tk->model->vocab.n_ids; i++)
         model_n += tk->model->vocab.off[i] != UINT32_MAX;
     next_id = (int64_t)model_n;
+    /* content -> index in tk->added, to find tokens given twice */
+    size_t hcap = 16;
+    while (hcap < 2 * n + 2)
+        hcap *= 2;
+    uint32_t *seen = calloc(hcap, sizeof *seen);
+    if (!seen)
+        return clembed__fail(CLEMBED_ERR_NOMEM, "tokenizer: out of memory");
+    clembed_status rc = CLEMBED_OK;
     const cJSON *e;
     cJSON_ArrayForEach(e, arr) {
         const char *content = clembed__tkjson_str(e, "content");
-        if (!content)
-            return clembed__fail(CLEMBED_ERR_FORMAT, "tokenizer.json: an added token has no content");
+        if (!content) {
+            rc = clembed__fail(CLEMBED_ERR_FORMAT, "tokenizer.json: an added token has no content");
+            break;
+        }
         if (!*content)
             continue;
         clembed__added t = {0};
@@ -112,15 +128,30 @@ static clembed_status load_added(const cJSON *arr, clembed__tokenizer_impl *tk)
         t.rstrip = clembed__tkjson_bool(e, "rstrip", 0);
         t.normalized = clembed__tkjson_bool(e, "normalized", !t.special);
         size_t clen = strlen(content);
-        int32_t id = clembed__token_to_id(tk, content, clen);
+        size_t h = (size_t)clembed__strhash(content, clen) & (hcap - 1);
+        int32_t id = -1;
+        while (seen[h]) {
+            const clembed__added *o = &tk->added[seen[h] - 1];
+            if (o->len == clen && memcmp(o->content, content, clen) == 0) {
+                id = o->id;
+                break;
+            }
+            h = (h + 1) & (hcap - 1);
+        }
+        if (id < 0)
+            id = clembed__vocab_get(&tk->model->vocab, content, clen);
         if (id < 0) {
-            if (next_id > 0x7FFFFFF0)
-                return clembed__fail(CLEMBED_ERR_FORMAT, "tokenizer.json: too many added tokens");
+            if (next_id > 0x7FFFFFF0) {
+                rc = clembed__fail(CLEMBED_ERR_FORMAT, "tokenizer.json: too many added tokens");
+                break;
+            }
             id = (int32_t)next_id++;
         }
         t.id = id;
-        if (!(t.content = clembed__tkjson_strdup(content, &t.len)))
-            return clembed__fail(CLEMBED_ERR_NOMEM, "tokenizer: out of memory");
+        if (!(t.content = clembed__tkjson_strdup(content, &t.len))) {
+            rc = clembed__fail(CLEMBED_ERR_NOMEM, "tokenizer: out of memory");
+            break;
+        }
         if (t.normalized && tk->normalizer) {
             clembed__arena a = {0};
             clembed__span *al = clembed__arena_alloc(&a, (clen + 1) * sizeof *al);
@@ -137,17 +168,24 @@ static clembed_status load_added(const cJSON *arr, clembed__tokenizer_impl *tk)
             clembed__arena_free(&a);
             if (!t.norm) {
                 free(t.content);
-                return clembed__fail(CLEMBED_ERR_NOMEM, "tokenizer: out of memory");
+                rc = clembed__fail(CLEMBED_ERR_NOMEM, "tokenizer: out of memory");
+                break;
             }
         } else if (t.normalized) {
             t.norm = clembed__tkjson_strdup(content, &t.norm_len);
             if (!t.norm) {
                 free(t.content);
-                return clembed__fail(CLEMBED_ERR_NOMEM, "tokenizer: out of memory");
+                rc = clembed__fail(CLEMBED_ERR_NOMEM, "tokenizer: out of memory");
+                break;
             }
         }
+        if (!seen[h])
+            seen[h] = (uint32_t)tk->n_added + 1;
         tk->added[tk->n_added++] = t;
     }
+    free(seen);
+    if (rc != CLEMBED_OK)
+        return rc;
     /* A later token with the same id replaces an earlier one. */
     qsort(tk->added, tk->n_added, sizeof *tk->added, by_id_then_index);
     size_t k = 0;

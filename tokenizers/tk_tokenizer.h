@@ -93,7 +93,7 @@ void clembed__decoder_free(clembed__decoder *d);
 
 /* The string of an id: an added token's content or the model's token. */
 const char *clembed__id_to_token(const clembed__tokenizer_impl *tk, int32_t id, size_t *len);
-/* id of a token string (added tokens first), -1 when none. */
-int32_t clembed__token_to_id(const clembed__tokenizer_impl *tk, const char *s, size_t len);
+/* The added token with this id, NULL when none. */
+const clembed__added *clembed__added_by_id(const clembed__tokenizer_impl *tk, int32_t id);
 
 #endif
