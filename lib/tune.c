@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,7 +128,8 @@ typedef struct search {
 typedef struct task {
     const clembed__kernel_def *k;
     clembed__shape shape;
-    int done;                          /* has its entry */
+    int done;                          /* has its entry, or cannot have one */
+    int failed;                        /* could not be set up or nothing passed */
     int best[CLEMBED_MAX_PARAMS];
 } task;
 
@@ -388,7 +390,7 @@ static clembed_status tune_task(clembed__tuner *t, const clembed__tune_backend *
         clembed__tuner_note(t, "%s at %s: cannot set up (%s); skipped", k->kernel, s->shape, clembed_errmsg());
         clembed__errmsg_clear();
         free(s);
-        tk->done = 1;
+        tk->done = tk->failed = 1;
         return rc == CLEMBED_ERR_NOMEM ? rc : CLEMBED_OK;
     }
     if (mode == MODE_REFINE) {
@@ -514,7 +516,7 @@ static clembed_status tune_task(clembed__tuner *t, const clembed__tune_backend *
         clembed__tuner_emit(t, &ev);
     } else if (s->best_t <= 0) {
         clembed__tuner_note(t, "%s at %s: no parameter set passed its check; not tuned", k->kernel, s->shape);
-        tk->done = 1;
+        tk->done = tk->failed = 1;
     }
     for (size_t i = 0; i < s->e.n_rejected; i++)
         free(s->e.rejected[i]);
@@ -635,13 +637,14 @@ clembed_status clembed__tune_ops(clembed__tuner *t, const clembed__tune_backend 
     size_t n_refine = 0, n_missing = 0;
     for (size_t i = 0; i < total; i++) {
         n_missing += !tasks[i].done;
-        n_refine += tasks[i].done && !clembed__profile_find(t->params->resume, tasks[i].k->kernel, &tasks[i].shape);
+        n_refine += tasks[i].done && !tasks[i].failed &&
+                    !clembed__profile_find(t->params->resume, tasks[i].k->kernel, &tasks[i].shape);
     }
     for (size_t i = 0; i < nk && rc == CLEMBED_OK && !t->stopped; i++) {
         group *g = &groups[i];
         for (size_t j = 1; j < g->n && rc == CLEMBED_OK && !t->stopped; j++) {
             task *tk = &g->tasks[j];
-            if (!tk->done || clembed__profile_find(t->params->resume, tk->k->kernel, &tk->shape))
+            if (!tk->done || tk->failed || clembed__profile_find(t->params->resume, tk->k->kernel, &tk->shape))
                 continue;
             double now = clembed__now();
             if (now >= deadline - 0.5)
@@ -694,10 +697,12 @@ clembed_status clembed__tune(size_t device, const clembed_tune_params *params,
     clembed_tune_params p;
     clembed_tune_params_init(&p);
     if (params) {
-        if (params->size < sizeof p || params->size > 4096)
+        /* An older caller's smaller struct: its fields, defaults for the rest. */
+        if (params->size < offsetof(clembed_tune_params, model) || params->size > 65536)
             return clembed__fail(CLEMBED_ERR_INVALID_ARG, "clembed_tune: params not set up with "
                                                           "clembed_tune_params_init()");
-        p = *params;
+        memcpy(&p, params, params->size < sizeof p ? params->size : sizeof p);
+        p.size = sizeof p;
     }
     if (!(p.budget_s > 0))
         p.budget_s = DEFAULT_BUDGET_S;
@@ -747,9 +752,9 @@ clembed_status clembed__tune(size_t device, const clembed_tune_params *params,
         if (clembed_profile_probe(p.resume, &pr) == CLEMBED_OK) {
             clembed__profile_set_probe(t.prof, &pr);
             t.wall_timing = !pr.event_timing;
-        }
-        else
+        } else {
             done_stages &= ~(unsigned)CLEMBED_TUNE_PROBE;
+        }
         clembed__errmsg_clear();
     }
 
@@ -807,9 +812,9 @@ clembed_status clembed__tune(size_t device, const clembed_tune_params *params,
         }
     }
     /* What the resumed run and the starting profile knew beyond this run's
-     * shapes stays: a later run for another model adds to the profile. */
-    /* A stale start's entries were measured on another stack: they seeded
-     * the search but do not pass for measurements of this one. */
+     * shapes stays: a later run for another model adds to the profile.  A
+     * stale start's entries were measured on another stack: they seeded the
+     * search but do not pass for measurements of this one. */
     if ((rc = clembed__profile_merge(t.prof, p.resume)) != CLEMBED_OK)
         goto done;
     if (p.start && clembed_profile_match(p.start, device, NULL, 0) == CLEMBED_PROFILE_USED &&

@@ -302,12 +302,6 @@ static void on_checkpoint(const clembed_profile *p, void *user)
 
 /* ---- report --------------------------------------------------------------- */
 
-static int is_memory_bound(const clembed_tune_result *r, const clembed_probe_result *pr)
-{
-    (void)pr;
-    return strcmp(r->op, "gemm") != 0 && strcmp(r->op, "attention") != 0;
-}
-
 static void report(const clembed_profile *p, const char *path, const char *state)
 {
     clembed_probe_result pr;
@@ -328,9 +322,15 @@ static void report(const clembed_profile *p, const char *path, const char *state
     size_t n = clembed_profile_result_count(p);
     printf("%-14s %-20s %10s %10s %8s %8s  %-18s %s\n", "op", "kernel", "default", "tuned", "speedup", "roofline",
            "params", "shape");
-    double log_sum = 0, fr[4096];
-    size_t n_chosen = 0, n_fr = 0;
+    double log_sum = 0;
+    size_t n_chosen = 0;
     unsigned rejected = 0, outliers = 0;
+    /* Per op: the range of the chosen variants' roofline fractions. */
+    struct {
+        const char *op;
+        double lo, hi;
+    } by_op[64];
+    size_t n_ops = 0;
     for (size_t i = 0; i < n; i++) {
         clembed_tune_result r;
         if (clembed_profile_result(p, i, &r) != CLEMBED_OK)
@@ -348,29 +348,34 @@ static void report(const clembed_profile *p, const char *path, const char *state
                r.shape, r.chosen ? "" : " (not chosen)", r.rejected ? " [rejected sets]" : "");
         rejected += r.rejected;
         outliers += r.outliers;
-        if (r.chosen && speedup > 0) {
-            log_sum += log(speedup);
-            n_chosen++;
-            if (frac > 0 && is_memory_bound(&r, &pr) && n_fr < sizeof fr / sizeof fr[0])
-                fr[n_fr++] = frac;
+        if (!r.chosen || speedup <= 0)
+            continue;
+        log_sum += log(speedup);
+        n_chosen++;
+        if (frac <= 0)
+            continue;
+        size_t j = 0;
+        while (j < n_ops && strcmp(by_op[j].op, r.op) != 0)
+            j++;
+        if (j == n_ops && n_ops < sizeof by_op / sizeof by_op[0]) {
+            by_op[n_ops].op = r.op;
+            by_op[n_ops].lo = by_op[n_ops].hi = frac;
+            n_ops++;
+        } else if (j < n_ops) {
+            by_op[j].lo = frac < by_op[j].lo ? frac : by_op[j].lo;
+            by_op[j].hi = frac > by_op[j].hi ? frac : by_op[j].hi;
         }
     }
     if (n_chosen)
-        printf("summary: %zu results; geometric mean speedup over the defaults %.2fx", n_chosen,
-               exp(log_sum / (double)n_chosen));
-    if (n_fr) {
-        /* insertion sort: a handful of values */
-        for (size_t i = 1; i < n_fr; i++)
-            for (size_t j = i; j > 0 && fr[j - 1] > fr[j]; j--) {
-                double t = fr[j];
-                fr[j] = fr[j - 1];
-                fr[j - 1] = t;
-            }
-        printf("; memory-bound ops reach %.0f%% of the measured bandwidth (median; %.0f%% to %.0f%%)",
-               100 * fr[n_fr / 2], 100 * fr[0], 100 * fr[n_fr - 1]);
+        printf("summary: %zu results; geometric mean speedup over the defaults %.2fx; %u parameter sets "
+               "rejected by the reference check; %u outlier timings\n",
+               n_chosen, exp(log_sum / (double)n_chosen), rejected, outliers);
+    if (n_ops) {
+        printf("roofline:");
+        for (size_t j = 0; j < n_ops; j++)
+            printf("%s %s %.0f-%.0f%%", j ? "," : "", by_op[j].op, 100 * by_op[j].lo, 100 * by_op[j].hi);
+        printf(" (over the shapes; 100%% = the measured bandwidth or FLOP/s)\n");
     }
-    if (n_chosen)
-        printf("; %u parameter sets rejected by the reference check, %u outlier timings\n", rejected, outliers);
 }
 
 /* ---- main -------------------------------------------------------------------- */
