@@ -28,7 +28,9 @@ int clembed__tkjson_bool(const cJSON *j, const char *key, int dflt)
 long long clembed__tkjson_int(const cJSON *j, const char *key, long long dflt)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
-    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(long long)v->valuedouble)
+    /* in range before the conversion, which is undefined outside it */
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= -9.0e18 && v->valuedouble <= 9.0e18) ||
+        v->valuedouble != (double)(long long)v->valuedouble)
         return dflt;
     return (long long)v->valuedouble;
 }
