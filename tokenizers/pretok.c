@@ -56,41 +56,96 @@ struct clembed__regex {
  * the reference's tables: PCRE2's Unicode version differs from the one the
  * reference's regex engine has. */
 enum { CL_LETTER, CL_NUMBER, CL_SPACE, CL_WORD, CL_DIGIT, N_CLASSES };
-static char *class_body[N_CLASSES];
+/* For each class: `native` is what PCRE2 knows it by ("\\p{L}", or "" when
+ * the whole class is spelled out), `extra` the code points the reference
+ * has in it and PCRE2 lacks, `excl` the reverse (both as class bodies).
+ * Large spelled-out classes are slow to match, so letters and numbers keep
+ * PCRE2's classes and only their differences are spelled out (spaces are
+ * few; PCRE2 still counts U+180E among them, which cannot be taken out of a
+ * negated class). */
+static const char *const class_native[N_CLASSES] = {"\\p{L}", "\\p{N}", "", "", ""};
+static char *class_extra[N_CLASSES], *class_excl[N_CLASSES];
 static pthread_once_t class_once = PTHREAD_ONCE_INIT;
+
+typedef struct sbuf_ { char *s; size_t n, cap; } sbuf_;
+
+static int add_range(sbuf_ *b, uint32_t c, uint32_t e)
+{
+    if (b->n + 40 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 1024;
+        char *nb = realloc(b->s, cap);
+        if (!nb)
+            return 0;
+        b->s = nb;
+        b->cap = cap;
+    }
+    b->n += (size_t)snprintf(b->s + b->n, b->cap - b->n, e > c ? "\\x{%x}-\\x{%x}" : "\\x{%x}", c, e);
+    return 1;
+}
+
+/* Runs of code points where want(c) holds, appended to b. */
+static int collect(sbuf_ *b, const uint8_t *ours, const uint8_t *pcre)
+{
+    for (uint32_t c = 0; c < 0x110000;) {
+        if (!(ours[c] && !pcre[c])) {
+            c++;
+            continue;
+        }
+        uint32_t e = c;
+        while (e + 1 < 0x110000 && ours[e + 1] && !pcre[e + 1])
+            e++;
+        if (!add_range(b, c, e))
+            return 0;
+        c = e + 1;
+    }
+    if (!b->s && !(b->s = calloc(1, 1)))
+        return 0;
+    return 1;
+}
 
 static void class_init(void)
 {
     static const unsigned flag[N_CLASSES] = {CLEMBED__UC_RE_L, CLEMBED__UC_RE_N, CLEMBED__UC_RE_S,
                                              CLEMBED__UC_RE_W, CLEMBED__UC_RE_D};
-    for (int k = 0; k < N_CLASSES; k++) {
-        size_t cap = 1 << 16, n = 0;
-        char *b = malloc(cap);
-        uint32_t c = 0;
-        while (b && c < 0x110000) {
-            if (!(clembed__uc_flags(c) & flag[k])) {
-                c++;
-                continue;
-            }
-            uint32_t e = c;
-            while (e + 1 < 0x110000 && (clembed__uc_flags(e + 1) & flag[k]))
-                e++;
-            if (n + 40 > cap) {
-                char *nb = realloc(b, cap *= 2);
-                if (!nb) {
-                    free(b);
-                    b = NULL;
-                    break;
-                }
-                b = nb;
-            }
-            n += (size_t)snprintf(b + n, cap - n, e > c ? "\\x{%x}-\\x{%x}" : "\\x{%x}", c, e);
-            c = e + 1;
+    uint8_t *ours = malloc(0x110000), *pc = malloc(0x110000);
+    pcre2_match_data *md = NULL;
+    for (int k = 0; ours && pc && k < N_CLASSES; k++) {
+        for (uint32_t c = 0; c < 0x110000; c++) {
+            ours[c] = (clembed__uc_flags(c) & flag[k]) != 0;
+            pc[c] = 0;
         }
-        if (b && n == 0)
-            b[0] = 0;
-        class_body[k] = b;
+        if (class_native[k][0]) {
+            /* what PCRE2 puts in the class, where it knows any property */
+            int err;
+            PCRE2_SIZE off;
+            pcre2_code *code = pcre2_compile((PCRE2_SPTR)class_native[k], PCRE2_ZERO_TERMINATED,
+                                             PCRE2_UTF | PCRE2_UCP | PCRE2_ANCHORED, &err, &off, NULL);
+            if (!code)
+                break;
+            pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+            md = pcre2_match_data_create(1, NULL);
+            for (uint32_t c = 0; md && c < 0x110000; c++) {
+                if ((c >= 0xD800 && c < 0xE000) || (c >= 0x40000 && c < 0xE0000) || c >= 0xF0000)
+                    continue;
+                char u[4];
+                size_t l = clembed__utf8_enc(c, u);
+                pc[c] = pcre2_match(code, (PCRE2_SPTR)u, l, 0, 0, md, NULL) >= 0;
+            }
+            pcre2_match_data_free(md);
+            md = NULL;
+            pcre2_code_free(code);
+        }
+        sbuf_ ex = {0}, nx = {0};
+        if (!collect(&ex, ours, pc) || !collect(&nx, pc, ours)) {
+            free(ex.s);
+            free(nx.s);
+            break;
+        }
+        class_extra[k] = ex.s;
+        class_excl[k] = nx.s;
     }
+    free(ours);
+    free(pc);
 }
 
 /* The class an escape at re (after the backslash) names: its index, whether
@@ -119,17 +174,33 @@ static int escape_class(const char *re, int *neg, size_t *len)
     return -1;
 }
 
-/* Rewrites those escapes with the tables above (a negated one only outside
- * a class); NULL on out of memory. */
+/* Appends the class k (negated or not; inside a class or not) to o. */
+static size_t put_class(char *o, size_t cap, int k, int neg, int in_class)
+{
+    const char *nat = class_native[k], *ex = class_extra[k], *nx = class_excl[k];
+    if (in_class) /* exclusions cannot be expressed inside a class */
+        return (size_t)snprintf(o, cap, "%s%s", nat, ex);
+    if (!nat[0] && !ex[0])
+        return (size_t)snprintf(o, cap, neg ? "(?s:.)" : "(?!)");
+    if (!nx[0])
+        return (size_t)snprintf(o, cap, "[%s%s%s]", neg ? "^" : "", nat, ex);
+    if (neg)
+        return (size_t)snprintf(o, cap, "(?:[%s]|[^%s%s])", nx, nat, ex);
+    return (size_t)snprintf(o, cap, "(?:(?![%s])[%s%s])", nx, nat, ex);
+}
+
+/* Rewrites those escapes (a negated one only outside a class); NULL on out
+ * of memory. */
 static char *rewrite_classes(const char *re)
 {
     pthread_once(&class_once, class_init);
     size_t extra = 8;
     for (int k = 0; k < N_CLASSES; k++) {
-        if (!class_body[k])
+        if (!class_extra[k] || !class_excl[k])
             return NULL;
-        if (strlen(class_body[k]) + 8 > extra)
-            extra = strlen(class_body[k]) + 8;
+        size_t l = strlen(class_extra[k]) + strlen(class_excl[k]) + 32;
+        if (l > extra)
+            extra = l;
     }
     size_t count = 0;
     for (const char *q = re; *q; q++)
@@ -145,12 +216,7 @@ static char *rewrite_classes(const char *re)
             size_t len;
             int k = escape_class(re + i + 1, &neg, &len);
             if (k >= 0 && !(neg && in_class)) {
-                if (in_class)
-                    n += (size_t)snprintf(o + n, cap - n, "%s", class_body[k]);
-                else if (class_body[k][0] || neg)
-                    n += (size_t)snprintf(o + n, cap - n, "[%s%s]", neg ? "^" : "", class_body[k]);
-                else
-                    n += (size_t)snprintf(o + n, cap - n, "(?!)");
+                n += put_class(o + n, cap - n, k, neg, in_class);
                 i += 1 + len;
                 continue;
             }
@@ -260,7 +326,9 @@ int clembed__pattern_find(clembed__arena *a, const clembed__pattern *pat, const 
          * search goes on one char further. */
         size_t pos = 0, last_match_end = (size_t)-1;
         while (pos <= len) {
-            int rc = pcre2_match(pat->re->code, (PCRE2_SPTR)s, len, pos, 0, md, NULL);
+            /* the text is valid UTF-8 (checked on entry): no check per call, which
+             * would rescan the subject for every match */
+            int rc = pcre2_match(pat->re->code, (PCRE2_SPTR)s, len, pos, PCRE2_NO_UTF_CHECK, md, NULL);
             if (rc < 0)
                 break;
             PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
