@@ -8,7 +8,7 @@
 
 typedef struct merge_slot { uint64_t key; uint32_t rank, new_id; } merge_slot;
 
-enum { CHAR_IDS = 0x800 };
+enum { CHAR_IDS = 0x10000 };
 
 struct clembed__bpe {
     merge_slot *slots;   /* key 0 = empty; key = (a + 1) << 32 | (b + 1) */
@@ -17,8 +17,7 @@ struct clembed__bpe {
     size_t      prefix_len, suffix_len;
     int         byte_fallback, fuse_unk, ignore_merges;
     int32_t     byte_ids[256];   /* "<0xNN>" ids, -1 when absent */
-    int32_t     char_ids[CHAR_IDS]; /* ids of one-char tokens below U+0800 (-1: none);
-                                       byte-level alphabets live there */
+    int32_t    *char_ids;        /* ids of one-char tokens in the BMP (-1: none) */
 };
 
 static uint64_t mkey(uint32_t a, uint32_t b)
@@ -113,7 +112,10 @@ int clembed__bpe_tokenize(clembed__arena *a, const clembed__model *m, const clem
         if (id >= 0)
             return push_id(a, m, out, id, 0, len) ? CLEMBED__TK_OK : CLEMBED__TK_NOMEM;
     }
-    sym *syms = clembed__arena_alloc(a, (len + 1) * sizeof *syms);
+    /* each char gives one symbol, or with byte fallback one per byte of
+     * prefix + char + suffix */
+    size_t per = b->byte_fallback ? 1 + b->prefix_len + b->suffix_len : 1;
+    sym *syms = clembed__arena_alloc(a, (len * per + 1) * sizeof *syms);
     char *buf = clembed__arena_alloc(a, len + b->prefix_len + b->suffix_len + 8);
     if (!syms || !buf)
         return CLEMBED__TK_NOMEM;
@@ -138,7 +140,7 @@ int clembed__bpe_tokenize(clembed__arena *a, const clembed__model *m, const clem
             bl += b->suffix_len;
         }
         int32_t id;
-        if (bl == k && k <= 2 && !b->prefix_len && !b->suffix_len) {
+        if (bl == k && k <= 3 && !b->prefix_len && !b->suffix_len) {
             uint32_t c;
             clembed__utf8_dec(w + i, k, &c);
             id = b->char_ids[c];
@@ -162,12 +164,6 @@ int clembed__bpe_tokenize(clembed__arena *a, const clembed__model *m, const clem
                 if (b->byte_ids[(unsigned char)buf[j]] < 0)
                     all = 0;
             if (all) {
-                /* may exceed len symbols with a prefix or suffix */
-                sym *more = clembed__arena_alloc(a, (ns + bl + (len - i) + 1) * sizeof *more);
-                if (!more)
-                    return CLEMBED__TK_NOMEM;
-                memcpy(more, syms, ns * sizeof *syms);
-                syms = more;
                 for (size_t j = 0; j < bl; j++) {
                     syms[ns] = (sym){b->byte_ids[(unsigned char)buf[j]], (int32_t)ns - 1, (int32_t)ns + 1, 1};
                     ns++;
@@ -262,6 +258,7 @@ void clembed__bpe_free(clembed__bpe *b)
     if (!b)
         return;
     free(b->slots);
+    free(b->char_ids);
     free(b->prefix);
     free(b->suffix);
     free(b);
@@ -315,6 +312,9 @@ clembed_status clembed__bpe_load(const cJSON *j, clembed__model *m)
     clembed_status rc = clembed__vocab_load_map(cJSON_GetObjectItemCaseSensitive(j, "vocab"), &m->vocab);
     if (rc != CLEMBED_OK)
         return rc;
+    b->char_ids = malloc(CHAR_IDS * sizeof *b->char_ids);
+    if (!b->char_ids)
+        return clembed__fail(CLEMBED_ERR_NOMEM, "tokenizer: out of memory");
     for (uint32_t c = 0; c < CHAR_IDS; c++) {
         char u[4];
         size_t l = clembed__utf8_enc(c, u);
