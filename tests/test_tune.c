@@ -193,6 +193,8 @@ static void on_checkpoint(const clembed_profile *p, void *user)
     clembed_profile_to_json(p, &s->last_checkpoint);
 }
 
+/* The fake harness's search ends when its few sets are measured, well
+ * within a generous budget even under valgrind. */
 static void init_params(clembed_tune_params *tp, seen *s, double budget)
 {
     clembed_tune_params_init(tp);
@@ -249,7 +251,7 @@ static void test_fake(size_t index)
     seen s;
     memset(&s, 0, sizeof s);
     clembed_tune_params tp;
-    init_params(&tp, &s, 30);
+    init_params(&tp, &s, 600);
     clembed_profile *p = NULL;
     clembed_status rc = clembed__tune(index, &tp, &be, &p);
     ok(rc == CLEMBED_OK && p, "%s: tuning fill and copy works (%s)", dev->info.name, clembed_errmsg());
@@ -305,7 +307,7 @@ static void test_fake(size_t index)
     seen s1;
     memset(&s1, 0, sizeof s1);
     s1.stop_after_results = 1;
-    init_params(&tp, &s1, 30);
+    init_params(&tp, &s1, 600);
     clembed_profile *part = NULL;
     rc = clembed__tune(index, &tp, &be, &part);
     ok(rc == CLEMBED_OK && part && !clembed_profile_complete(part), "a stopped run returns an incomplete profile");
@@ -317,7 +319,7 @@ static void test_fake(size_t index)
        "which survives being written and read as a journal");
     seen s2;
     memset(&s2, 0, sizeof s2);
-    init_params(&tp, &s2, 30);
+    init_params(&tp, &s2, 600);
     tp.resume = reread;
     clembed_profile *full = NULL;
     rc = clembed__tune(index, &tp, &be, &full);
@@ -341,7 +343,7 @@ static void test_fake(size_t index)
     clembed_profile *fp = NULL;
     if (foreign)
         clembed_profile_parse(foreign, strlen(foreign), &fp);
-    init_params(&tp, &s2, 30);
+    init_params(&tp, &s2, 600);
     tp.resume = fp;
     clembed_profile *none = NULL;
     rc = clembed__tune(index, &tp, &be, &none);
