@@ -1,6 +1,6 @@
 # OpenCL kernel sources, embedded into the library at build time.
 CL_FILES = cl/common.cl cl/embeddings.cl cl/layernorm.cl cl/activation.cl cl/attention.cl \
-	cl/pooling.cl
+	cl/pooling.cl cl/gemm.cl
 EXTRA_DIST += $(CL_FILES)
 nodist_libclembed_core_la_SOURCES = lib/cl_sources.c
 BUILT_SOURCES += lib/cl_sources.c

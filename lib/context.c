@@ -190,6 +190,24 @@ static int param_index(const clembed__kernel_def *k, const char *name)
     return -1;
 }
 
+/* Without a profile, vector widths follow the device's preferred float
+ * vector width: drivers that want explicit vectors say so (PoCL: 8 or 16),
+ * drivers that vectorize across work-items say 1 (llvmpipe), and then wider
+ * groups fill their SIMD lanes. */
+static void device_defaults(const clembed_context *ctx, const clembed__kernel_def *k, int *v)
+{
+    uint32_t pvw = ctx->dev->info.preferred_vector_width_float;
+    int width = pvw >= 16 ? 16 : pvw >= 8 ? 8 : pvw >= 4 ? 4 : 1;
+    int vec = param_index(k, "VEC"), vn = param_index(k, "VN"), wg = param_index(k, "WG");
+    if (vec >= 0)
+        v[vec] = width;
+    if (vn >= 0) {
+        v[vn] = width;
+        if (width == 1 && wg >= 0)
+            v[wg] = 16;
+    }
+}
+
 /* Builds op's kernel: the profile's choice, else the defaults; parameters that
  * do not fit this model (a vector wider than a row, tiles larger than local
  * memory) are halved until they do. */
@@ -202,23 +220,47 @@ static clembed_status build_op(clembed_context *ctx, const char *op, const clemb
     int v[CLEMBED_MAX_PARAMS];
     const char *why;
     clembed__profile_params(ctx->profile, k, s, v);
-    int vec = param_index(k, "VEC"), kt = param_index(k, "KT");
+    if (!ctx->profile)
+        device_defaults(ctx, k, v);
+    int vec = param_index(k, "VEC"), vn = param_index(k, "VN"), kt = param_index(k, "KT");
     if (scalar && vec >= 0)
         v[vec] = 1;
-    if (!clembed__kernel_fits(k, v, s, ctx->dev, &why)) {
-        for (size_t i = 0; i < clembed__kernel_n_params(k); i++)
-            v[i] = k->params[i].def;
-        if (scalar && vec >= 0)
-            v[vec] = 1;
-        while (!clembed__kernel_fits(k, v, s, ctx->dev, &why) &&
-               ((vec >= 0 && v[vec] > 1) || (kt >= 0 && v[kt] > 1))) {
-            if (vec >= 0 && v[vec] > 1)
-                v[vec] /= 2;
-            if (kt >= 0 && v[kt] > 1)
-                v[kt] /= 2;
-        }
+    if (scalar && vn >= 0)
+        v[vn] = 1;
+    while (!clembed__kernel_fits(k, v, s, ctx->dev, &why) &&
+           ((vec >= 0 && v[vec] > 1) || (vn >= 0 && v[vn] > 1) || (kt >= 0 && v[kt] > 1))) {
+        if (vec >= 0 && v[vec] > 1)
+            v[vec] /= 2;
+        if (vn >= 0 && v[vn] > 1)
+            v[vn] /= 2;
+        if (kt >= 0 && v[kt] > 1)
+            v[kt] /= 2;
     }
     return clembed__kinst_build(ctx->cl, ctx->dev, k, v, s, out);
+}
+
+static uint32_t gcd(uint32_t a, uint32_t b)
+{
+    while (b) {
+        uint32_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+/* CLBlast for GPUs, the registry's GEMM kernel for CPU drivers; CLEMBED_GEMM
+ * (clblast or kernel) overrides. */
+static int use_clblast(const clembed__device *dev)
+{
+    const char *env = getenv("CLEMBED_GEMM");
+    if (env && !strcmp(env, "clblast"))
+        return 1;
+    if (env && !strcmp(env, "kernel"))
+        return 0;
+    if (env && *env)
+        clembed__warn("CLEMBED_GEMM='%s' is neither 'clblast' nor 'kernel'; ignored", env);
+    return dev->info.type == CLEMBED_DEVICE_GPU || dev->info.type == CLEMBED_DEVICE_ACCELERATOR;
 }
 
 static clembed_status scratch(clembed_context *ctx, size_t bytes, cl_mem_flags flags, const char *what,
@@ -384,6 +426,16 @@ clembed_status clembed_context_new(const clembed_model *model, const clembed_con
         (rc = build_op(ctx, "pooling", &s, 0, &ctx->k_pool)) ||
         (rc = build_op(ctx, "l2norm", &head, 0, &ctx->k_l2)))
         goto fail;
+    ctx->gemm_clblast = use_clblast(ctx->dev);
+    if (!ctx->gemm_clblast) {
+        clembed__shape g = s;   /* gemm shapes: m = tokens, n = inter, k = hidden */
+        g.inter = gcd(3 * g.hidden, gcd(g.hidden, g.inter));
+        clembed__shape gh = head;
+        gh.inter = 1;
+        if ((rc = build_op(ctx, "gemm", &g, 0, &ctx->k_gemm)) ||
+            (rc = build_op(ctx, "gemm", &gh, 1, &ctx->k_gemm_head)))
+            goto fail;
+    }
     if ((rc = clembed__encoder_upload(ctx)) != CLEMBED_OK || (rc = alloc_scratch(ctx)) != CLEMBED_OK)
         goto fail;
     clembed__debug("context on %s: %u tokens per sequence, %u per batch, %.1f MiB on the device",
@@ -415,7 +467,7 @@ void clembed_context_free(clembed_context *ctx)
             clReleaseMemObject(*bufs[i]);
     clembed__encoder_release(ctx);
     clembed__kinst *ks[] = {&ctx->k_emb, &ctx->k_ln, &ctx->k_act, &ctx->k_act_head, &ctx->k_attn,
-                            &ctx->k_pool, &ctx->k_l2};
+                            &ctx->k_pool, &ctx->k_l2, &ctx->k_gemm, &ctx->k_gemm_head};
     for (size_t i = 0; i < CLEMBED_ARRAY_LEN(ks); i++)
         clembed__kinst_release(ks[i]);
     if (ctx->q)

@@ -36,8 +36,8 @@ enum {
 };
 
 typedef struct clembed__layer_w {
-    cl_mem qkv_w, qkv_b;     /* fused [3H, H], [3H] */
-    cl_mem o_w, o_b, ln1_g, ln1_b;
+    cl_mem qkv_w, qkv_b;     /* fused and transposed: [H, 3H], [3H] */
+    cl_mem o_w, o_b, ln1_g, ln1_b;          /* matrices transposed: [in, out] */
     cl_mem i_w, i_b, out_w, out_b, ln2_g, ln2_b;
 } clembed__layer_w;
 
@@ -73,7 +73,8 @@ struct clembed_context {
     uint32_t max_width;       /* widest vector of the chain */
 
     /* kernels at the context's representative shape */
-    clembed__kinst k_emb, k_ln, k_act, k_act_head, k_attn, k_pool, k_l2;
+    clembed__kinst k_emb, k_ln, k_act, k_act_head, k_attn, k_pool, k_l2, k_gemm, k_gemm_head;
+    int gemm_clblast;         /* 1: GEMMs through CLBlast, 0: through k_gemm */
 
     /* weights on the device */
     cl_mem word, pos, type, emb_g, emb_b;
@@ -103,6 +104,8 @@ struct clembed_context {
         cl_event a, b;        /* a kernel's event; or markers around a GEMM */
     } *events;
     size_t n_events, cap_events;
+    int host_timing;          /* 1: the driver gives no timestamps; ops timed on the host */
+    double host_t0;           /* host timing: when the previous op finished */
 };
 
 /* One packed batch: `batch` sequences of at most `seq` tokens, right padded,
@@ -126,11 +129,11 @@ clembed_status clembed__embed_seqs(clembed_context *ctx, const clembed__seq *seq
 clembed_status clembed__encoder_upload(clembed_context *ctx);
 void clembed__encoder_release(clembed_context *ctx);
 
-/* GEMM through CLBlast: C[M, N] = A[M, K] * B[N, K]^T, row-major, B laid
- * out as nn.Linear stores its weight.  Records its device time under op
- * when the context profiles. */
-clembed_status clembed__gemm_nt(clembed_context *ctx, int op, size_t m, size_t n, size_t k, cl_mem a,
-                                cl_mem b, cl_mem c);
+/* C[M, N] = A[M, K] * B[K, N], row-major, B a weight stored transposed:
+ * through CLBlast or the registry's GEMM kernel `ki`, as ctx->gemm_clblast
+ * says.  Records its device time under op when the context profiles. */
+clembed_status clembed__gemm(clembed_context *ctx, int op, size_t m, size_t n, size_t k, cl_mem a,
+                             cl_mem b, cl_mem c, const clembed__kinst *ki);
 
 /* Profiling: keeps the events (taking ownership) to be read after the
  * batch.  With b NULL the op's time is a's run time, else the time between

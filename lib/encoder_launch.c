@@ -46,6 +46,17 @@ int clembed__kernel_fits(const clembed__kernel_def *k, const int *values, const 
             return 0;
         }
     }
+    if (strcmp(k->op, "gemm") == 0) {
+        int tm = param(k, values, "TM", 1), tn = param(k, values, "TN", 1), vn = param(k, values, "VN", 1);
+        if (tm < 1 || tm > 16 || tn < 1 || tn > 8) {
+            *why = "TM must be 1 to 16 and TN 1 to 8";
+            return 0;
+        }
+        if (vn <= 0 || (vn & (vn - 1)) != 0 || vn > 16 || shape->inter % (uint32_t)vn != 0) {
+            *why = "VN must be 1, 2, 4, 8 or 16 and divide N";
+            return 0;
+        }
+    }
     if (strcmp(k->op, "attention") == 0) {
         uint32_t hd = head_dim(shape);
         uint64_t local = 2ull * (uint64_t)param(k, values, "KT", 32) * hd * sizeof(float);
@@ -205,4 +216,24 @@ cl_int clembed__launch_l2norm(cl_command_queue q, const clembed__kinst *ki, cl_m
         return err;
     size_t wg = (size_t)ki->values[0], g = (size_t)rows * wg;
     return clEnqueueNDRangeKernel(q, k, 1, NULL, &g, &wg, 0, NULL, ev);
+}
+
+cl_int clembed__launch_gemm(cl_command_queue q, const clembed__kinst *ki, cl_mem a, cl_mem b,
+                               cl_mem bias, cl_mem c, uint32_t m, uint32_t n, uint32_t k, cl_event *ev)
+{
+    cl_kernel kr = ki->kernel;
+    cl_int err = CL_SUCCESS;
+    cl_uint cm = m, cn = n, ck = k;
+    cl_int has_bias = bias != NULL;
+    cl_mem bb = bias ? bias : b;
+#define KARG(i, v) (err = err != CL_SUCCESS ? err : clSetKernelArg(kr, (i), sizeof(v), &(v)))
+    KARG(0, a), KARG(1, b), KARG(2, bb), KARG(3, c), KARG(4, cm), KARG(5, cn), KARG(6, ck);
+    KARG(7, has_bias);
+#undef KARG
+    if (err != CL_SUCCESS)
+        return err;
+    size_t wg[2] = {(size_t)ki->values[0], 1};
+    size_t tm = (size_t)ki->values[1], tn = (size_t)ki->values[2], vn = (size_t)ki->values[3];
+    size_t g[2] = {round_up((n / vn + tn - 1) / tn, wg[0]), (m + tm - 1) / tm};
+    return clEnqueueNDRangeKernel(q, kr, 2, NULL, g, wg, 0, NULL, ev);
 }

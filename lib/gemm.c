@@ -1,5 +1,7 @@
-/* GEMMs through CLBlast, with their device time between queue markers (CLBlast
- * may run several kernels for one call, and its event covers only the last). */
+/* GEMMs: CLBlast (GPUs, by default) or the registry's GEMM kernel (CPU
+ * drivers, where it is several times faster than CLBlast's generic kernels).
+ * CLBlast may run several kernels for one call and its event covers only the
+ * last, so its device time is taken between queue markers. */
 #include "encoder.h"
 
 #include <clblast_c.h>
@@ -16,15 +18,15 @@ static clembed_status blast_fail(CLBlastStatusCode st, size_t m, size_t n, size_
                          (int)st);
 }
 
-clembed_status clembed__gemm_nt(clembed_context *ctx, int op, size_t m, size_t n, size_t k, cl_mem a,
-                                cl_mem b, cl_mem c)
+static clembed_status gemm_blast(clembed_context *ctx, int op, size_t m, size_t n, size_t k, cl_mem a,
+                                 cl_mem b, cl_mem c)
 {
     cl_event before = NULL, after = NULL;
     cl_int err;
     if (ctx->profiling && (err = clEnqueueMarkerWithWaitList(ctx->q, 0, NULL, &before)) != CL_SUCCESS)
         return clembed__cl_fail(err, "clEnqueueMarkerWithWaitList");
-    CLBlastStatusCode st = CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeYes,
-                                        m, n, k, 1.0f, a, 0, k, b, 0, k, 0.0f, c, 0, n, &ctx->q, NULL);
+    CLBlastStatusCode st = CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeNo,
+                                        m, n, k, 1.0f, a, 0, k, b, 0, n, 0.0f, c, 0, n, &ctx->q, NULL);
     if (st != CLBlastSuccess) {
         if (before)
             clReleaseEvent(before);
@@ -37,4 +39,20 @@ clembed_status clembed__gemm_nt(clembed_context *ctx, int op, size_t m, size_t n
         return clembed__cl_fail(err, "clEnqueueMarkerWithWaitList");
     }
     return clembed__track_event(ctx, op, before, after);
+}
+
+clembed_status clembed__gemm(clembed_context *ctx, int op, size_t m, size_t n, size_t k, cl_mem a,
+                             cl_mem b, cl_mem c, const clembed__kinst *ki)
+{
+    if (ctx->gemm_clblast)
+        return gemm_blast(ctx, op, m, n, k, a, b, c);
+    if ((uint64_t)m * k > UINT32_MAX || (uint64_t)k * n > UINT32_MAX || (uint64_t)m * n > UINT32_MAX)
+        return clembed__fail(CLEMBED_ERR_TOO_LARGE, "GEMM %zux%zux%zu: operands past 2^32 elements; use "
+                             "a smaller batch_tokens", m, n, k);
+    cl_event ev = NULL;
+    cl_int err = clembed__launch_gemm(ctx->q, ki, a, b, NULL, c, (uint32_t)m, (uint32_t)n, (uint32_t)k,
+                                      ctx->profiling ? &ev : NULL);
+    if (err != CL_SUCCESS)
+        return clembed__cl_fail(err, "%s: GEMM %zux%zux%zu", ctx->dev->info.name, m, n, k);
+    return ev ? clembed__track_event(ctx, op, ev, NULL) : CLEMBED_OK;
 }

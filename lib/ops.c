@@ -14,7 +14,9 @@
  *                    order, odd seeds seven in another order with a repeat;
  *                    the prompt skip is seed % 4 positions
  *   l2norm           batch rows of width hidden; seed % 4 == 3 copies without
- *                    normalizing, odd seeds keep 3/4 of the columns */
+ *                    normalizing, odd seeds keep 3/4 of the columns
+ *   gemm             C[tokens, inter] = A[tokens, hidden] B[hidden, inter]; odd
+ *                    seeds add a bias */
 #include "encoder_launch.h"
 #include "model.h"
 #include "ops.h"
@@ -23,10 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum kind { K_FILL, K_COPY, K_EMB, K_LN, K_ACT, K_ATTN, K_POOL, K_L2 };
+enum kind { K_FILL, K_COPY, K_EMB, K_LN, K_ACT, K_ATTN, K_POOL, K_L2, K_GEMM };
 
 static const char *const kind_ops[] = {"fill", "copy", "embeddings", "add_layernorm", "bias_act",
-                                       "attention", "pooling", "l2norm"};
+                                       "attention", "pooling", "l2norm", "gemm"};
 
 #define MAX_BUFS 8
 
@@ -359,6 +361,34 @@ out:
     return rc;
 }
 
+static clembed_status setup_gemm(clembed__op_bench *b, uint64_t *st, uint64_t seed)
+{
+    const uint32_t M = b->s.tokens, N = b->s.inter, K = b->s.hidden;
+    float *a = rand_array(st, (size_t)M * K, -1, 1), *w = rand_array(st, (size_t)K * N, -1, 1);
+    float *bias = rand_array(st, N, -1, 1);
+    clembed_status rc = CLEMBED_OK;
+    b->normalize = seed % 2;   /* with a bias */
+    if (!a || !w || !bias || !b->ref) {
+        rc = clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (uint32_t i = 0; i < M; i++)
+        for (uint32_t j = 0; j < N; j++) {
+            double acc = b->normalize ? bias[j] : 0.0;
+            for (uint32_t q = 0; q < K; q++)
+                acc += (double)a[(size_t)i * K + q] * w[(size_t)q * N + j];
+            b->ref[(size_t)i * N + j] = (float)acc;
+        }
+    if ((rc = make_buf(b, 0, a, (size_t)M * K * 4)) || (rc = make_buf(b, 1, w, (size_t)K * N * 4)) ||
+        (rc = make_buf(b, 2, bias, (size_t)N * 4)))
+        goto out;
+    b->bytes = 4.0 * ((double)M * K + (double)K * N + (double)M * N);
+    b->flops = 2.0 * M * N * K;
+out:
+    free(a), free(w), free(bias);
+    return rc;
+}
+
 static clembed_status setup_copy(clembed__op_bench *b, uint64_t *st)
 {
     b->n = (b->s.tokens * b->s.hidden + 15u) / 16u * 16u;
@@ -387,6 +417,7 @@ static size_t out_count(const clembed__op_bench *b)
     case K_ATTN: return (size_t)s->tokens * s->hidden;
     case K_ACT: return (size_t)s->tokens * s->inter;
     case K_POOL: return (size_t)s->batch * 7 * s->hidden;
+    case K_GEMM: return (size_t)s->tokens * s->inter;
     default: return (size_t)s->batch * s->hidden;
     }
 }
@@ -447,6 +478,7 @@ clembed_status clembed__op_bench_new(cl_context ctx, cl_command_queue q, const c
     case K_ACT: rc = setup_act(b, &st, seed); break;
     case K_ATTN: rc = setup_attn(b, &st); break;
     case K_POOL: rc = setup_pool(b, &st, seed); break;
+    case K_GEMM: rc = setup_gemm(b, &st, seed); break;
     default: rc = setup_l2(b, &st, seed); break;
     }
     if (rc == CLEMBED_OK)
@@ -501,6 +533,9 @@ static cl_int launch(clembed__op_bench *b, const clembed__kinst *ki, cl_event *e
     case K_POOL:
         return clembed__launch_pooling(b->q, ki, b->in[0], b->in[1], b->out, s->batch, s->seq,
                                        s->hidden, b->order, b->n_modes, b->skip, ev);
+    case K_GEMM:
+        return clembed__launch_gemm(b->q, ki, b->in[0], b->in[1], b->normalize ? b->in[2] : NULL, b->out,
+                                    s->tokens, s->inter, s->hidden, ev);
     default:
         return clembed__launch_l2norm(b->q, ki, b->in[0], s->hidden, b->out, b->dim, s->batch,
                                       b->dim, b->normalize, ev);
@@ -619,6 +654,19 @@ size_t clembed__op_shapes(const clembed__kernel_def *k, const clembed_model *m, 
         n_models = 3;
         memcpy(seqs, std_seqs, sizeof std_seqs);
         n_seqs = 3;
+    }
+    if (strcmp(k->op, "gemm") == 0) {
+        /* m = tokens, n = inter, k = hidden: the QKV, attention output and
+         * feed-forward products of a full batch. */
+        for (size_t i = 0; i < n_models; i++) {
+            const uint32_t H = models[i][0], I = models[i][2];
+            const uint32_t nk[4][2] = {{3 * H, H}, {H, H}, {I, H}, {H, I}};
+            for (size_t j = 0; j < 4; j++, n++)
+                if (n < cap)
+                    out[n] = (clembed__shape){.tokens = CLEMBED__DEFAULT_BATCH_TOKENS, .inter = nk[j][0],
+                                              .hidden = nk[j][1], .heads = models[i][1]};
+        }
+        return n < cap ? n : cap;
     }
     for (size_t i = 0; i < n_models; i++)
         for (size_t j = 0; j < n_seqs; j++) {

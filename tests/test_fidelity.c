@@ -1,8 +1,8 @@
 /* The real all-MiniLM-L6-v2 against sentence-transformers on every device:
  * every text of tests/data/fidelity/texts.jsonl (short, truncated, empty,
- * multilingual, emoji) within cosine 0.99999, through the library's tokenizer
- * and through the reference token ids; truncate_dim with and without
- * normalization. */
+ * multilingual, emoji) within cosine 0.99999 through the library's tokenizer
+ * (and, where that fails, through the reference token ids, to tell the
+ * encoder from the tokenizer); truncate_dim with and without normalization. */
 #include "test_fidelity_data.h"
 
 int main(void)
@@ -31,7 +31,7 @@ int main(void)
         if (strcmp(cJSON_GetObjectItem(c, "model")->valuestring, "models/all-MiniLM-L6-v2") != 0)
             continue;
         for (size_t d = 0; d < n_dev; d++)
-            fid_run_case(c, model, texts, n_texts, idx[d], clembed__device_at(idx[d])->info.name);
+            fid_run_case(c, model, texts, n_texts, idx[d], clembed__device_at(idx[d])->info.name, 0);
     }
     clembed_model_free(model);
     for (size_t i = 0; i < n_texts; i++)

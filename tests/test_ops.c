@@ -65,6 +65,7 @@ int main(void)
     const clembed__shape attn64 = {.tokens = 140, .hidden = 128, .heads = 2, .seq = 70, .batch = 2};
     const clembed__shape pool = {.tokens = 111, .hidden = 100, .seq = 37, .batch = 3};
     const clembed__shape l2 = {.tokens = 5, .hidden = 100, .batch = 5};
+    const clembed__shape gemm_qkv = {.tokens = 37, .hidden = 96, .inter = 288};
 
     for (size_t d = 0; d < n; d++) {
         cl_int err;
@@ -84,6 +85,9 @@ int main(void)
                 test_kernel(k, &pool, 4);   /* prompt skips 0..3 */
             } else if (strcmp(k->op, "l2norm") == 0) {
                 test_kernel(k, &l2, 4);     /* normalize or not, full or truncated */
+            } else if (strcmp(k->op, "gemm") == 0) {
+                test_kernel(k, &rows, 2);   /* 111 x 80 x 100, with and without a bias */
+                check(k, &gemm_qkv, NULL, 3, "defaults, 37 x 288 x 96");
             } else {
                 test_kernel(k, &rows, 2);
             }

@@ -25,7 +25,7 @@ int main(void)
         clembed_status rc = clembed_model_open(dir, NULL, &model);
         if (ok(rc == CLEMBED_OK, "open %s", model_rel)) {
             for (size_t d = 0; d < n_dev; d++)
-                fid_run_case(c, model, texts, n_texts, idx[d], clembed__device_at(idx[d])->info.name);
+                fid_run_case(c, model, texts, n_texts, idx[d], clembed__device_at(idx[d])->info.name, 1);
         } else {
             diag("  %s: %s", clembed_strerror(rc), clembed_errmsg());
         }

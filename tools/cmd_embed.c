@@ -68,6 +68,34 @@ static int push(texts *t, char *s, size_t line)
     return 1;
 }
 
+/* Offset of the first byte that is not well-formed UTF-8 (overlong forms,
+ * surrogates and code points past U+10FFFF included), or -1. */
+static long bad_utf8(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n = (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : 0;
+        if (n == 0 || i + n >= len)
+            return (long)i;   /* a stray continuation byte, or cut short */
+        unsigned cp = c & (0x3fu >> n);
+        for (size_t k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return (long)i;
+            cp = cp << 6 | (s[i + k] & 0x3f);
+        }
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return (long)i;
+        i += n + 1;
+    }
+    return -1;
+}
+
 /* Reads every text; 0 and a message on stderr on failure. */
 static int read_texts(FILE *in, const char *name, int jsonl, texts *t)
 {
@@ -84,6 +112,13 @@ static int read_texts(FILE *in, const char *name, int jsonl, texts *t)
             line[--len] = '\0';
         if (strlen(line) != len) {
             fprintf(stderr, "clembed embed: %s:%zu: the line holds a NUL byte\n", name, lineno);
+            good = 0;
+            break;
+        }
+        long bad = bad_utf8((const unsigned char *)line, len);
+        if (bad >= 0) {
+            fprintf(stderr, "clembed embed: %s:%zu: invalid UTF-8 at byte %ld of the line\n", name,
+                    lineno, bad + 1);
             good = 0;
             break;
         }

@@ -1,0 +1,67 @@
+/* C[M, N] = A[M, K] * B[K, N] (+ bias[N]), all row-major; B is a weight
+ * stored transposed at upload.  A work-item computes a block of TM rows by
+ * TN vectors of VN columns, in registers: per step along K it loads TN
+ * vectors of a row of B and TM values of A, and does TM x TN vector FMAs (the
+ * shape of a BLAS micro-kernel, for CPU drivers, which map the vectors to
+ * SIMD registers).  Groups are WG work-items along the columns, which share
+ * their rows of A.  N is a multiple of VN; rows and columns past the edges
+ * read the last valid ones and store nothing.  Offsets are 32-bit (the
+ * launcher checks): 64-bit integer arithmetic is slow on some drivers. */
+#ifndef TM
+#define TM 4
+#endif
+#ifndef TN
+#define TN 2
+#endif
+#ifndef VN
+#define VN 8
+#endif
+
+#if VN == 1
+#define floatN float
+#define vloadN(i, p) ((p)[i])
+#define vstoreN(v, i, p) ((p)[i] = (v))
+#else
+#define floatN CAT(float, VN)
+#define vloadN CAT(vload, VN)
+#define vstoreN CAT(vstore, VN)
+#endif
+
+__kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
+void gemm_nn_f32(__global const float *a, __global const float *b, __global const float *bias,
+                 __global float *c, const uint m, const uint n, const uint k, const int has_bias)
+{
+    const uint nv = n / VN;                       /* vectors per row of B and C */
+    const uint v0 = get_global_id(0) * TN;        /* first vector of this block */
+    const uint i0 = get_global_id(1) * TM;
+    if (v0 >= nv || i0 >= m)
+        return;
+    /* Row and column offsets as integers: drivers that keep private arrays
+     * of pointers in memory (llvmpipe) slow down by orders of magnitude. */
+    uint ar[TM];
+    uint vc[TN];
+    for (uint r = 0; r < TM; r++)
+        ar[r] = min(i0 + r, m - 1) * k;
+    for (uint t = 0; t < TN; t++)
+        vc[t] = min(v0 + t, nv - 1);
+    floatN acc[TM][TN];
+    for (uint r = 0; r < TM; r++)
+        for (uint t = 0; t < TN; t++)
+            acc[r][t] = (floatN)0.0f;
+    for (uint q = 0; q < k; q++) {
+        __global const float *brow = b + q * n;
+        floatN bv[TN];
+        for (uint t = 0; t < TN; t++)
+            bv[t] = vloadN(vc[t], brow);
+        for (uint r = 0; r < TM; r++) {
+            const floatN av = (floatN)a[ar[r] + q];
+            for (uint t = 0; t < TN; t++)
+                acc[r][t] += av * bv[t];   /* not fma(): llvmpipe emulates it in software */
+        }
+    }
+    for (uint t = 0; t < TN && v0 + t < nv; t++) {
+        const floatN bj = has_bias ? vloadN(v0 + t, bias) : (floatN)0.0f;
+        for (uint r = 0; r < TM && i0 + r < m; r++)
+            vstoreN(acc[r][t] + bj, v0 + t, c + (i0 + r) * n);
+    }
+}
