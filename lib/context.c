@@ -190,7 +190,7 @@ static int param_index(const clembed__kernel_def *k, const char *name)
     return -1;
 }
 
-/* Without a profile, vector widths follow the device's preferred float
+/* Where the profile says nothing of a kernel, vector widths follow the device's preferred float
  * vector width: drivers that want explicit vectors say so (PoCL: 8 or 16),
  * drivers that vectorize across work-items say 1 (llvmpipe), and then wider
  * groups fill their SIMD lanes. */
@@ -220,7 +220,7 @@ static clembed_status build_op(clembed_context *ctx, const char *op, const clemb
     int v[CLEMBED_MAX_PARAMS];
     const char *why;
     clembed__profile_params(ctx->profile, k, s, v);
-    if (!ctx->profile)
+    if (!ctx->profile || !clembed__profile_nearest(ctx->profile, k->kernel, s))
         device_defaults(ctx, k, v);
     int vec = param_index(k, "VEC"), vn = param_index(k, "VN"), kt = param_index(k, "KT");
     if (scalar && vec >= 0)
@@ -284,7 +284,7 @@ static clembed_status check_memory(clembed_context *ctx)
     const uint64_t T = ctx->batch_tokens, H = (uint64_t)c->hidden_size;
     const uint64_t I = (uint64_t)c->intermediate_size;
     const uint64_t biggest = 4 * T * (3 * H > I ? 3 * H : I);
-    const uint64_t scratch_bytes = 4 * T * (6 * H + I) + 8 * T + 12ull * ctx->max_batch * ctx->max_width;
+    const uint64_t scratch_bytes = 4 * T * (5 * H + I) + 8 * T + 12ull * ctx->max_batch * ctx->max_width;
     uint64_t weights = 0;
     for (size_t i = 0; i < ctx->model->n_tensors; i++)
         weights += 4 * (uint64_t)clembed__tensor_numel(&ctx->model->tensors[i]);
@@ -317,7 +317,6 @@ static clembed_status alloc_scratch(clembed_context *ctx)
         (rc = scratch(ctx, T * H * 4, rw, "hidden states", &ctx->hidden)) ||
         (rc = scratch(ctx, T * 3 * H * 4, rw, "query/key/value", &ctx->qkv)) ||
         (rc = scratch(ctx, T * H * 4, rw, "attention output", &ctx->ctxb)) ||
-        (rc = scratch(ctx, T * H * 4, rw, "projection output", &ctx->tmp)) ||
         (rc = scratch(ctx, T * I * 4, rw, "feed-forward activations", &ctx->inter)) ||
         (rc = scratch(ctx, V, rw, "pooled vectors", &ctx->vec_a)) ||
         (rc = scratch(ctx, V, rw, "pooled vectors", &ctx->vec_b)) ||
@@ -461,7 +460,7 @@ void clembed_context_free(clembed_context *ctx)
     }
     free(ctx->events);
     cl_mem *bufs[] = {&ctx->ids, &ctx->types, &ctx->lens, &ctx->hidden, &ctx->qkv, &ctx->ctxb,
-                      &ctx->tmp, &ctx->inter, &ctx->vec_a, &ctx->vec_b, &ctx->vec_out};
+                      &ctx->inter, &ctx->vec_a, &ctx->vec_b, &ctx->vec_out};
     for (size_t i = 0; i < CLEMBED_ARRAY_LEN(bufs); i++)
         if (*bufs[i])
             clReleaseMemObject(*bufs[i]);

@@ -14,18 +14,6 @@
 
 /* ---- weights ------------------------------------------------------------ */
 
-static clembed_status keep_host_copy(clembed_context *ctx, void *p)
-{
-    void **grown = realloc(ctx->host_copies, (ctx->n_host_copies + 1) * sizeof *grown);
-    if (!grown) {
-        free(p);
-        return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
-    }
-    ctx->host_copies = grown;
-    ctx->host_copies[ctx->n_host_copies++] = p;
-    return CLEMBED_OK;
-}
-
 /* Host memory for converted or fused weights: page-aligned, so that a device
  * sharing host memory can use it in place. */
 static void *host_alloc(size_t bytes)
@@ -34,16 +22,27 @@ static void *host_alloc(size_t bytes)
     return posix_memalign(&p, 4096, bytes ? bytes : 1) == 0 ? p : NULL;
 }
 
+static void drop_pages(const void *data, size_t bytes);
+
 /* A read-only device buffer over `bytes` of host data (`owned`: the context's
- * own copy from host_alloc, else NULL).  Where the device shares host memory
- * the buffer uses the data in place, so weights are not held twice; data the
- * device could not use in place (not aligned as CL_DEVICE_MEM_BASE_ADDR_ALIGN
- * says: PoCL's kernels then fault on aligned vector loads) is copied first. */
+ * own copy from host_alloc, which this takes over; NULL when data is in the
+ * model's mapping).  Where the device shares host memory the buffer uses the
+ * data in place, so weights are not held twice; data it could not use in
+ * place (not aligned as CL_DEVICE_MEM_BASE_ADDR_ALIGN says: PoCL's kernels
+ * then fault on aligned vector loads) is copied first. */
 static clembed_status make_weight(clembed_context *ctx, const void *data, size_t bytes, void *owned,
                                   const char *what, cl_mem *out)
 {
     cl_int err;
+    const void *mapped = owned ? NULL : data;
     int in_place = ctx->dev->info.unified_memory;
+    /* Room to keep the copy before the buffer points into it. */
+    void **grown = realloc(ctx->host_copies, (ctx->n_host_copies + 1) * sizeof *grown);
+    if (!grown) {
+        free(owned);
+        return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
+    }
+    ctx->host_copies = grown;
     if (in_place && !owned && (uintptr_t)data % ctx->host_align != 0) {
         if (!(owned = host_alloc(bytes)))
             return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory copying '%s'", what);
@@ -58,11 +57,12 @@ static clembed_status make_weight(clembed_context *ctx, const void *data, size_t
                                 what, bytes);
     }
     ctx->weight_bytes += bytes;
-    if (!owned)
-        return CLEMBED_OK;
-    if (in_place)
-        return keep_host_copy(ctx, owned);
-    free(owned);
+    if (mapped && !(in_place && data == mapped))
+        drop_pages(mapped, bytes);   /* copied: the device's copy is the one that stays */
+    if (owned && in_place)
+        ctx->host_copies[ctx->n_host_copies++] = owned;
+    else
+        free(owned);
     return CLEMBED_OK;
 }
 
@@ -461,9 +461,11 @@ clembed_status clembed__encoder_run(clembed_context *ctx, uint32_t batch, uint32
         RUN(CLEMBED__OP_ATTN, clembed__launch_attention(q, &ctx->k_attn, ctx->qkv, w->qkv_b, ctx->lens,
                                                         ctx->ctxb, batch, seq, H, NH, scale, EV),
             "attention");
-        if ((rc = clembed__gemm(ctx, CLEMBED__OP_GEMM_O, T, H, H, ctx->ctxb, w->o_w, ctx->tmp, &ctx->k_gemm)))
+        if ((rc = clembed__gemm(ctx, CLEMBED__OP_GEMM_O, T, H, H, ctx->ctxb, w->o_w, ctx->qkv, &ctx->k_gemm)))
             goto fail;
-        RUN(CLEMBED__OP_LN, clembed__launch_add_layernorm(q, &ctx->k_ln, ctx->tmp, w->o_b, ctx->hidden,
+        /* The projections write into buffers whose contents are spent: the
+         * attention's into qkv, the feed-forward's into ctxb. */
+        RUN(CLEMBED__OP_LN, clembed__launch_add_layernorm(q, &ctx->k_ln, ctx->qkv, w->o_b, ctx->hidden,
                                                           w->ln1_g, w->ln1_b, ctx->hidden, T, H, eps, EV),
             "attention output layer norm");
         if ((rc = clembed__gemm(ctx, CLEMBED__OP_GEMM_FFN_IN, T, I, H, ctx->hidden, w->i_w, ctx->inter, &ctx->k_gemm)))
@@ -471,9 +473,9 @@ clembed_status clembed__encoder_run(clembed_context *ctx, uint32_t batch, uint32
         RUN(CLEMBED__OP_ACT, clembed__launch_bias_act(q, &ctx->k_act, ctx->inter, w->i_b, ctx->inter, T, I,
                                                       (int)c->hidden_act, EV),
             "feed-forward activation");
-        if ((rc = clembed__gemm(ctx, CLEMBED__OP_GEMM_FFN_OUT, T, H, I, ctx->inter, w->out_w, ctx->tmp, &ctx->k_gemm)))
+        if ((rc = clembed__gemm(ctx, CLEMBED__OP_GEMM_FFN_OUT, T, H, I, ctx->inter, w->out_w, ctx->ctxb, &ctx->k_gemm)))
             goto fail;
-        RUN(CLEMBED__OP_LN, clembed__launch_add_layernorm(q, &ctx->k_ln, ctx->tmp, w->out_b, ctx->hidden,
+        RUN(CLEMBED__OP_LN, clembed__launch_add_layernorm(q, &ctx->k_ln, ctx->ctxb, w->out_b, ctx->hidden,
                                                           w->ln2_g, w->ln2_b, ctx->hidden, T, H, eps, EV),
             "feed-forward layer norm");
     }

@@ -90,7 +90,7 @@ struct clembed_context {
 
     /* scratch for one batch */
     cl_mem ids, types, lens;
-    cl_mem hidden, qkv, ctxb, tmp, inter;
+    cl_mem hidden, qkv, ctxb, inter;
     cl_mem vec_a, vec_b, vec_out;
     int32_t *h_ids, *h_types;
     uint32_t *h_lens;

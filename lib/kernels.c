@@ -38,7 +38,7 @@ const clembed__kernel_def clembed__kernels[] = {
     {"l2norm", "rows", "l2norm_f32", "pooling", wg_pow2_fits, {{"WG", 64, {32, 64, 128, 256}}}},
     /* GEMM for CPU drivers; GPUs get CLBlast (see lib/gemm.c). */
     {"gemm", "nn", "gemm_nn_f32", "gemm", wg_fits,
-     {{"WG", 4, {1, 2, 4, 8, 16}}, {"TM", 8, {1, 2, 4, 6, 8, 12}}, {"TN", 1, {1, 2, 4}}, {"VN", 8, {1, 4, 8, 16}}}},
+     {{"WG", 8, {1, 2, 4, 8, 16}}, {"TM", 8, {1, 2, 4, 6, 8, 12}}, {"TN", 1, {1, 2, 4}}, {"VN", 8, {1, 4, 8, 16}}}},
 };
 
 const size_t clembed__n_kernels = sizeof clembed__kernels / sizeof clembed__kernels[0];

@@ -206,7 +206,7 @@ static inline void fid_run_case(const cJSON *c, clembed_model *model, char **all
     rc = clembed_embed(ctx, texts, n, got, n * dim, info);
     double min = rc == CLEMBED_OK ? fid_min_cosine(got, want, n, dim, &worst) : 0;
     int text_ok = rc == CLEMBED_OK && min >= FID_MIN_COSINE;
-    if (!ok(text_ok, "%s: %s: texts: %zu vectors, smallest cosine %.8f", devname, name, n, min))
+    if (!ok(text_ok, "%s: %s: texts: %zu vectors, smallest cosine %.9f", devname, name, n, min))
         diag("  %s; worst is text %zu", rc ? clembed_errmsg() : "below the bound", worst);
     size_t bad = n;
     for (size_t i = 0; i < n && rc == CLEMBED_OK; i++)
@@ -225,7 +225,7 @@ static inline void fid_run_case(const cJSON *c, clembed_model *model, char **all
     rc = clembed__embed_seqs(ctx, seqs, n, got);
     min = rc == CLEMBED_OK ? fid_min_cosine(got, want, n, dim, &worst) : 0;
     if (!ok(rc == CLEMBED_OK && min >= FID_MIN_COSINE, "%s: %s: reference token ids: %zu vectors, "
-            "smallest cosine %.8f", devname, name, n, min))
+            "smallest cosine %.9f", devname, name, n, min))
         diag("  %s; worst is text %zu", rc ? clembed_errmsg() : "below the bound", worst);
 out:
     clembed_context_free(ctx);
