@@ -16,6 +16,9 @@
 #ifndef VN
 #define VN 8
 #endif
+#ifndef BAND
+#define BAND 32
+#endif
 
 #if VN == 1
 #define floatN float
@@ -32,8 +35,16 @@ void gemm_nn_f32(__global const float *a, __global const float *b, __global cons
                  __global float *c, const uint m, const uint n, const uint k, const int has_bias)
 {
     const uint nv = n / VN;                       /* vectors per row of B and C */
-    const uint v0 = get_global_id(0) * TN;        /* first vector of this block */
-    const uint i0 = get_global_id(1) * TM;
+    /* Groups taken in bands of BAND row blocks: down the band for one strip of
+     * columns, then the next strip, so the strip of B stays in the nearest
+     * cache while the band of A stays in the next one. */
+    const uint gx = get_num_groups(0), gy = get_num_groups(1);
+    const uint g = get_group_id(0) + get_group_id(1) * gx;
+    const uint band = g / (BAND * gx), within = g % (BAND * gx);
+    const uint rows = min((uint)BAND, gy - band * BAND);
+    const uint sx = within / rows, ry = band * BAND + within % rows;
+    const uint v0 = (sx * WG + get_local_id(0)) * TN;   /* first vector of this block */
+    const uint i0 = ry * TM;
     if (v0 >= nv || i0 >= m)
         return;
     /* Row and column offsets as integers: drivers that keep private arrays
