@@ -51,3 +51,33 @@ inline float wg_sum(float v, __local float *red)
     barrier(CLK_LOCAL_MEM_FENCE);
     return r;
 }
+
+/* Activations, numbered as clembed__act in lib/model.h.  DEFINE_ACT(T, name)
+ * defines `T name(T x, int act)` for a float or vector type T. */
+#define ACT_GELU 0
+#define ACT_GELU_TANH 1
+#define ACT_RELU 2
+#define ACT_SILU 3
+#define ACT_QUICK_GELU 4
+#define ACT_TANH 5
+#define ACT_IDENTITY 6
+#define DEFINE_ACT(T, name)                                                            \
+    inline T name(T x, const int act)                                                  \
+    {                                                                                  \
+        switch (act) {                                                                 \
+        case ACT_GELU:                                                                 \
+            return 0.5f * x * (1.0f + erf(x * 0.70710678118654752f));                 \
+        case ACT_GELU_TANH:                                                            \
+            return 0.5f * x * (1.0f + tanh(0.79788456080286536f * (x + 0.044715f * x * x * x))); \
+        case ACT_RELU:                                                                 \
+            return fmax(x, (T)0.0f);                                                   \
+        case ACT_SILU:                                                                 \
+            return x / (1.0f + exp(-x));                                               \
+        case ACT_QUICK_GELU:                                                           \
+            return x / (1.0f + exp(-1.702f * x));                                     \
+        case ACT_TANH:                                                                 \
+            return tanh(x);                                                            \
+        default:                                                                       \
+            return x;                                                                  \
+        }                                                                              \
+    }

@@ -1,4 +1,4 @@
-/* C[M, N] = A[M, K] * B[K, N] (+ bias[N]), all row-major; B is a weight
+/* C[M, N] = act(A[M, K] * B[K, N] (+ bias[N])), all row-major; B is a weight
  * stored transposed at upload.  A work-item computes a block of TM rows by
  * TN vectors of VN columns, in registers: per step along K it loads TN
  * vectors of a row of B and TM values of A, and does TM x TN vector FMAs (the
@@ -30,9 +30,12 @@
 #define vstoreN CAT(vstore, VN)
 #endif
 
+DEFINE_ACT(floatN, act_n)
+
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
 void gemm_nn_f32(__global const float *a, __global const float *b, __global const float *bias,
-                 __global float *c, const uint m, const uint n, const uint k, const int has_bias)
+                 __global float *c, const uint m, const uint n, const uint k, const int has_bias,
+                 const int act)
 {
     const uint nv = n / VN;                       /* vectors per row of B and C */
     /* Groups taken in bands of BAND row blocks: down the band for one strip of
@@ -73,6 +76,6 @@ void gemm_nn_f32(__global const float *a, __global const float *b, __global cons
     for (uint t = 0; t < TN && v0 + t < nv; t++) {
         const floatN bj = has_bias ? vloadN(v0 + t, bias) : (floatN)0.0f;
         for (uint r = 0; r < TM && i0 + r < m; r++)
-            vstoreN(acc[r][t] + bj, v0 + t, c + (i0 + r) * n);
+            vstoreN(act_n(acc[r][t] + bj, act), v0 + t, c + (i0 + r) * n);
     }
 }

@@ -456,24 +456,24 @@ clembed_status clembed__encoder_run(clembed_context *ctx, uint32_t batch, uint32
     for (int l = 0; l < ctx->n_layers; l++) {
         const clembed__layer_w *w = &ctx->layers[l];
         if ((rc = clembed__gemm(ctx, CLEMBED__OP_GEMM_QKV, T, 3 * H, H, ctx->hidden, w->qkv_w,
-                                   ctx->qkv, &ctx->k_gemm)) != CLEMBED_OK)
+                                ctx->qkv, &ctx->k_gemm, NULL, 0, NULL)) != CLEMBED_OK)
             goto fail;
         RUN(CLEMBED__OP_ATTN, clembed__launch_attention(q, &ctx->k_attn, ctx->qkv, w->qkv_b, ctx->lens,
                                                         ctx->ctxb, batch, seq, H, NH, scale, EV),
             "attention");
-        if ((rc = clembed__gemm(ctx, CLEMBED__OP_GEMM_O, T, H, H, ctx->ctxb, w->o_w, ctx->qkv, &ctx->k_gemm)))
+        if ((rc = clembed__gemm(ctx, CLEMBED__OP_GEMM_O, T, H, H, ctx->ctxb, w->o_w, ctx->qkv, &ctx->k_gemm,
+                                NULL, 0, NULL)))
             goto fail;
         /* The projections write into buffers whose contents are spent: the
          * attention's into qkv, the feed-forward's into ctxb. */
         RUN(CLEMBED__OP_LN, clembed__launch_add_layernorm(q, &ctx->k_ln, ctx->qkv, w->o_b, ctx->hidden,
                                                           w->ln1_g, w->ln1_b, ctx->hidden, T, H, eps, EV),
             "attention output layer norm");
-        if ((rc = clembed__gemm(ctx, CLEMBED__OP_GEMM_FFN_IN, T, I, H, ctx->hidden, w->i_w, ctx->inter, &ctx->k_gemm)))
+        if ((rc = clembed__gemm(ctx, CLEMBED__OP_GEMM_FFN_IN, T, I, H, ctx->hidden, w->i_w, ctx->inter,
+                                &ctx->k_gemm, w->i_b, (int)c->hidden_act, &ctx->k_act)))
             goto fail;
-        RUN(CLEMBED__OP_ACT, clembed__launch_bias_act(q, &ctx->k_act, ctx->inter, w->i_b, ctx->inter, T, I,
-                                                      (int)c->hidden_act, EV),
-            "feed-forward activation");
-        if ((rc = clembed__gemm(ctx, CLEMBED__OP_GEMM_FFN_OUT, T, H, I, ctx->inter, w->out_w, ctx->ctxb, &ctx->k_gemm)))
+        if ((rc = clembed__gemm(ctx, CLEMBED__OP_GEMM_FFN_OUT, T, H, I, ctx->inter, w->out_w, ctx->ctxb,
+                                &ctx->k_gemm, NULL, 0, NULL)))
             goto fail;
         RUN(CLEMBED__OP_LN, clembed__launch_add_layernorm(q, &ctx->k_ln, ctx->ctxb, w->out_b, ctx->hidden,
                                                           w->ln2_g, w->ln2_b, ctx->hidden, T, H, eps, EV),
@@ -488,11 +488,9 @@ clembed_status clembed__encoder_run(clembed_context *ctx, uint32_t batch, uint32
     for (size_t i = 0; i < ctx->n_head; i++) {
         const clembed__head_step *s = &ctx->head[i];
         if (s->kind == CLEMBED__MOD_DENSE) {
-            if ((rc = clembed__gemm(ctx, CLEMBED__OP_GEMM_DENSE, batch, s->out, s->in, cur, s->w, spare, &ctx->k_gemm_head)))
+            if ((rc = clembed__gemm(ctx, CLEMBED__OP_GEMM_DENSE, batch, s->out, s->in, cur, s->w, spare,
+                                    &ctx->k_gemm_head, s->b, (int)s->act, &ctx->k_act_head)))
                 goto fail;
-            RUN(CLEMBED__OP_ACT, clembed__launch_bias_act(q, &ctx->k_act_head, spare, s->b, spare, batch,
-                                                          s->out, (int)s->act, EV),
-                "Dense activation");
             cl_mem t = cur;
             cur = spare;
             spare = t;

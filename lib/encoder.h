@@ -20,7 +20,7 @@
     X(ATTN, "attention_f32")                \
     X(GEMM_O, "gemm attention out")         \
     X(LN, "add_layernorm_f32")              \
-    X(GEMM_FFN_IN, "gemm ffn in")           \
+    X(GEMM_FFN_IN, "gemm ffn in")  /* with bias and activation where fused */ \
     X(ACT, "bias_act_f32")                  \
     X(GEMM_FFN_OUT, "gemm ffn out")         \
     X(POOL, "pooling_f32")                  \
@@ -129,11 +129,14 @@ clembed_status clembed__embed_seqs(clembed_context *ctx, const clembed__seq *seq
 clembed_status clembed__encoder_upload(clembed_context *ctx);
 void clembed__encoder_release(clembed_context *ctx);
 
-/* C[M, N] = A[M, K] * B[K, N], row-major, B a weight stored transposed:
- * through CLBlast or the registry's GEMM kernel `ki`, as ctx->gemm_clblast
- * says.  Records its device time under op when the context profiles. */
+/* C[M, N] = A[M, K] * B[K, N], row-major, B a weight stored transposed;
+ * then, when bias is not NULL, C = act(C + bias).  Through CLBlast and
+ * bias_act (act_ki), or the registry's GEMM kernel `ki` with the bias and
+ * activation fused, as ctx->gemm_clblast says.  Records device time under op (and
+ * bias_act's under its own) when the context profiles. */
 clembed_status clembed__gemm(clembed_context *ctx, int op, size_t m, size_t n, size_t k, cl_mem a,
-                             cl_mem b, cl_mem c, const clembed__kinst *ki);
+                             cl_mem b, cl_mem c, const clembed__kinst *ki, cl_mem bias, int act,
+                             const clembed__kinst *act_ki);
 
 /* Profiling: keeps the events (taking ownership) to be read after the
  * batch.  With b NULL the op's time is a's run time, else the time between

@@ -219,16 +219,17 @@ cl_int clembed__launch_l2norm(cl_command_queue q, const clembed__kinst *ki, cl_m
 }
 
 cl_int clembed__launch_gemm(cl_command_queue q, const clembed__kinst *ki, cl_mem a, cl_mem b,
-                               cl_mem bias, cl_mem c, uint32_t m, uint32_t n, uint32_t k, cl_event *ev)
+                            cl_mem bias, cl_mem c, uint32_t m, uint32_t n, uint32_t k, int act,
+                            cl_event *ev)
 {
     cl_kernel kr = ki->kernel;
     cl_int err = CL_SUCCESS;
     cl_uint cm = m, cn = n, ck = k;
-    cl_int has_bias = bias != NULL;
+    cl_int has_bias = bias != NULL, ac = act;
     cl_mem bb = bias ? bias : b;
 #define KARG(i, v) (err = err != CL_SUCCESS ? err : clSetKernelArg(kr, (i), sizeof(v), &(v)))
     KARG(0, a), KARG(1, b), KARG(2, bb), KARG(3, c), KARG(4, cm), KARG(5, cn), KARG(6, ck);
-    KARG(7, has_bias);
+    KARG(7, has_bias), KARG(8, ac);
 #undef KARG
     if (err != CL_SUCCESS)
         return err;

@@ -60,8 +60,10 @@ cl_int clembed__launch_pooling(cl_command_queue q, const clembed__kinst *ki, cl_
 cl_int clembed__launch_l2norm(cl_command_queue q, const clembed__kinst *ki, cl_mem in,
                               uint32_t in_stride, cl_mem out, uint32_t out_stride, uint32_t rows,
                               uint32_t dim, int normalize, cl_event *ev);
-/* C[m, n] = A[m, k] B[k, n] (+ bias[n] when bias is not NULL), row-major. */
+/* C[m, n] = act(A[m, k] B[k, n] (+ bias[n] when bias is not NULL)), row-major;
+ * act as clembed__act numbers it (CLEMBED__ACT_IDENTITY: none). */
 cl_int clembed__launch_gemm(cl_command_queue q, const clembed__kinst *ki, cl_mem a, cl_mem b,
-                               cl_mem bias, cl_mem c, uint32_t m, uint32_t n, uint32_t k, cl_event *ev);
+                            cl_mem bias, cl_mem c, uint32_t m, uint32_t n, uint32_t k, int act,
+                            cl_event *ev);
 
 #endif

@@ -1,4 +1,5 @@
-/* GEMMs: CLBlast (GPUs, by default) or the registry's GEMM kernel (CPU
+/* GEMMs: CLBlast (GPUs, by default) followed by bias_act when there is a
+ * bias, or the registry's GEMM kernel with bias and activation fused (CPU
  * drivers, where it is several times faster than CLBlast's generic kernels).
  * CLBlast may run several kernels for one call and its event covers only the
  * last, so its device time is taken between queue markers. */
@@ -42,16 +43,26 @@ static clembed_status gemm_blast(clembed_context *ctx, int op, size_t m, size_t 
 }
 
 clembed_status clembed__gemm(clembed_context *ctx, int op, size_t m, size_t n, size_t k, cl_mem a,
-                             cl_mem b, cl_mem c, const clembed__kinst *ki)
+                             cl_mem b, cl_mem c, const clembed__kinst *ki, cl_mem bias, int act,
+                             const clembed__kinst *act_ki)
 {
-    if (ctx->gemm_clblast)
-        return gemm_blast(ctx, op, m, n, k, a, b, c);
+    if (ctx->gemm_clblast) {
+        clembed_status rc = gemm_blast(ctx, op, m, n, k, a, b, c);
+        if (rc != CLEMBED_OK || !bias)
+            return rc;
+        cl_event ev = NULL;
+        cl_int err = clembed__launch_bias_act(ctx->q, act_ki, c, bias, c, (uint32_t)m, (uint32_t)n,
+                                              act, ctx->profiling ? &ev : NULL);
+        if (err != CL_SUCCESS)
+            return clembed__cl_fail(err, "%s: bias and activation after a GEMM", ctx->dev->info.name);
+        return ev ? clembed__track_event(ctx, CLEMBED__OP_ACT, ev, NULL) : CLEMBED_OK;
+    }
     if ((uint64_t)m * k > UINT32_MAX || (uint64_t)k * n > UINT32_MAX || (uint64_t)m * n > UINT32_MAX)
         return clembed__fail(CLEMBED_ERR_TOO_LARGE, "GEMM %zux%zux%zu: operands past 2^32 elements; use "
                              "a smaller batch_tokens", m, n, k);
     cl_event ev = NULL;
-    cl_int err = clembed__launch_gemm(ctx->q, ki, a, b, NULL, c, (uint32_t)m, (uint32_t)n, (uint32_t)k,
-                                      ctx->profiling ? &ev : NULL);
+    cl_int err = clembed__launch_gemm(ctx->q, ki, a, b, bias, c, (uint32_t)m, (uint32_t)n, (uint32_t)k,
+                                      bias ? act : CLEMBED__ACT_IDENTITY, ctx->profiling ? &ev : NULL);
     if (err != CL_SUCCESS)
         return clembed__cl_fail(err, "%s: GEMM %zux%zux%zu", ctx->dev->info.name, m, n, k);
     return ev ? clembed__track_event(ctx, op, ev, NULL) : CLEMBED_OK;

@@ -16,7 +16,7 @@
  *   l2norm           batch rows of width hidden; seed % 4 == 3 copies without
  *                    normalizing, odd seeds keep 3/4 of the columns
  *   gemm             C[tokens, inter] = A[tokens, hidden] B[hidden, inter]; odd
- *                    seeds add a bias */
+ *                    seeds add a bias and apply activation (seed / 2) % 7 */
 #include "encoder_launch.h"
 #include "model.h"
 #include "ops.h"
@@ -367,7 +367,8 @@ static clembed_status setup_gemm(clembed__op_bench *b, uint64_t *st, uint64_t se
     float *a = rand_array(st, (size_t)M * K, -1, 1), *w = rand_array(st, (size_t)K * N, -1, 1);
     float *bias = rand_array(st, N, -1, 1);
     clembed_status rc = CLEMBED_OK;
-    b->normalize = seed % 2;   /* with a bias */
+    b->normalize = seed % 2;   /* with a bias and an activation */
+    b->act = b->normalize ? (int)(seed / 2 % 7) : CLEMBED__ACT_IDENTITY;
     if (!a || !w || !bias || !b->ref) {
         rc = clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
         goto out;
@@ -377,7 +378,7 @@ static clembed_status setup_gemm(clembed__op_bench *b, uint64_t *st, uint64_t se
             double acc = b->normalize ? bias[j] : 0.0;
             for (uint32_t q = 0; q < K; q++)
                 acc += (double)a[(size_t)i * K + q] * w[(size_t)q * N + j];
-            b->ref[(size_t)i * N + j] = (float)acc;
+            b->ref[(size_t)i * N + j] = (float)act_ref(b->act, acc);
         }
     if ((rc = make_buf(b, 0, a, (size_t)M * K * 4)) || (rc = make_buf(b, 1, w, (size_t)K * N * 4)) ||
         (rc = make_buf(b, 2, bias, (size_t)N * 4)))
@@ -535,7 +536,7 @@ static cl_int launch(clembed__op_bench *b, const clembed__kinst *ki, cl_event *e
                                        s->hidden, b->order, b->n_modes, b->skip, ev);
     case K_GEMM:
         return clembed__launch_gemm(b->q, ki, b->in[0], b->in[1], b->normalize ? b->in[2] : NULL, b->out,
-                                    s->tokens, s->inter, s->hidden, ev);
+                                    s->tokens, s->inter, s->hidden, b->act, ev);
     default:
         return clembed__launch_l2norm(b->q, ki, b->in[0], s->hidden, b->out, b->dim, s->batch,
                                       b->dim, b->normalize, ev);
