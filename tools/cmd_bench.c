@@ -127,7 +127,9 @@ int clembed_cmd_bench(int argc, char **argv)
     }
     size_t n = 0;
     char **texts = NULL;
-    if (corpus) {
+    int given = corpus != NULL;
+    errno = 0;
+    if (given) {
         texts = read_corpus(corpus, &n);
     } else if ((texts = read_corpus(DEFAULT_CORPUS, &n)) != NULL) {
         corpus = DEFAULT_CORPUS;
@@ -136,8 +138,12 @@ int clembed_cmd_bench(int argc, char **argv)
         texts = read_corpus(corpus, &n);
     }
     if (!texts || n == 0) {
-        fprintf(stderr, "clembed bench: no texts in %s%s%s\n", corpus, errno ? ": " : "",
-                errno ? strerror(errno) : "");
+        if (given)
+            fprintf(stderr, "clembed bench: no texts in %s%s%s\n", corpus, errno ? ": " : "",
+                    errno ? strerror(errno) : "");
+        else
+            fprintf(stderr, "clembed bench: no corpus given, and none at " DEFAULT_CORPUS " or "
+                            INSTALLED_CORPUS "\n");
         free(texts);
         return 1;
     }
