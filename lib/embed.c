@@ -1,6 +1,7 @@
 /* clembed_embed: tokenize, sort by length, pack device batches under the token
  * budget, run them, and write each vector to its caller's row. */
 #include "encoder.h"
+#include "tk.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -79,6 +80,22 @@ done:
     return rc;
 }
 
+/* The text as the model's tokenizer sees it: the prompt before it, and
+ * lowercased as Python's str.lower() does when sentence_bert_config.json
+ * says do_lower_case.  Invalid UTF-8 is left for the tokenizer to report. */
+static char *model_text(const clembed_context *ctx, const char *text)
+{
+    char *t = ctx->prompt ? clembed__asprintf("%s%s", ctx->prompt, text) : clembed__strdup(text);
+    if (!t || !ctx->model->do_lower_case)
+        return t;
+    size_t len = strlen(t);
+    if (clembed__utf8_check(t, len) != len)
+        return t;
+    char *low = clembed__py_lower(t, len, NULL);
+    free(t);
+    return low;
+}
+
 /* A chunk of texts: encode, pack, run; vectors go to out rows first..first+n-1. */
 static clembed_status embed_chunk(clembed_context *ctx, const char *const *texts, size_t first, size_t n,
                                   float *out, clembed_embed_info *info)
@@ -97,14 +114,14 @@ static clembed_status embed_chunk(clembed_context *ctx, const char *const *texts
             rc = clembed__fail(CLEMBED_ERR_INVALID_ARG, "texts[%zu] is NULL", first + i);
             goto done;
         }
-    if (ctx->prompt) {
+    if (ctx->prompt || m->do_lower_case) {
         joined = calloc(n, sizeof *joined);
         if (!joined) {
             rc = clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
             goto done;
         }
         for (size_t i = 0; i < n; i++)
-            if (!(joined[i] = clembed__asprintf("%s%s", ctx->prompt, texts[first + i]))) {
+            if (!(joined[i] = model_text(ctx, texts[first + i]))) {
                 rc = clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
                 goto done;
             }

@@ -3,9 +3,9 @@ libclembed_core_la_SOURCES += \
 	tokenizers/unicode.c tokenizers/unicode_tables.c tokenizers/arena.c \
 	tokenizers/normalize.c tokenizers/pretok.c tokenizers/models.c tokenizers/bpe.c \
 	tokenizers/unigram.c tokenizers/post.c tokenizers/decode.c tokenizers/load.c \
-	tokenizers/tokenizer.c
+	tokenizers/tokenizer.c tokenizers/pylower.c tokenizers/pylower_tables.c
 noinst_HEADERS += tokenizers/tk.h tokenizers/tk_load.h tokenizers/tk_model.h tokenizers/tk_tokenizer.h
-dist_noinst_SCRIPTS += tools/gen_unicode_tables.py
+dist_noinst_SCRIPTS += tools/gen_unicode_tables.py tools/gen_pylower_tables.py
 clembed_SOURCES += tools/cmd_tokenize.c
 
 check_PROGRAMS += tests/test_tok_api
@@ -51,3 +51,8 @@ dist_noinst_SCRIPTS += tools/bench_tokenizer.py
 TESTS += tests/tok_cli.sh
 EXTRA_DIST += tests/tok_cli.sh
 EXTRA_DIST += tokenizers/README.md
+
+check_PROGRAMS += tests/test_pylower
+tests_test_pylower_LDADD = $(TEST_LDADD)
+TESTS += tests/test_pylower
+EXTRA_DIST += tests/data/pylower.jsonl

@@ -112,6 +112,17 @@ size_t clembed__utf8_check(const char *s, size_t len);
 
 /* Lowercase mapping (Rust char::to_lowercase): writes up to 3 code points. */
 size_t clembed__uc_tolower(uint32_t c, uint32_t out[3]);
+/* Python's str.lower() (tools/gen_pylower_tables.py), as sentence-transformers
+ * applies it under do_lower_case: full mappings and the Final_Sigma rule.
+ * s must be valid UTF-8; returns a NUL-terminated copy (NULL when out of
+ * memory) and its length in *out_len. */
+char *clembed__py_lower(const char *s, size_t n, size_t *out_len);
+typedef struct clembed__uc_run { uint32_t cp; uint8_t cls; } clembed__uc_run;
+extern const uint32_t clembed__pylower_pool[];
+extern const clembed__uc_map clembed__pylower_map[];
+extern const size_t clembed__pylower_map_len;
+extern const clembed__uc_run clembed__pylower_class[];
+extern const size_t clembed__pylower_class_len;
 /* Full decomposition; returns the count written to out (up to 18), 1 when none. */
 size_t clembed__uc_decompose(uint32_t c, int compat, uint32_t out[18]);
 unsigned clembed__uc_ccc_of(uint32_t c);

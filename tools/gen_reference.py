@@ -4,7 +4,7 @@
 tokenizers).
 
     python3 tools/gen_reference.py texts SHARED_TEXT_DIR   # tests/data/fidelity/texts.jsonl
-    python3 tools/gen_reference.py models                  # tests/data/models/tiny-*/
+    python3 tools/gen_reference.py models [NAME...]        # tests/data/models/tiny-*/
     python3 tools/gen_reference.py expected                # tests/data/fidelity/*.f32, cases.json
 
 `texts` draws the multilingual and long texts from the UDHR collection
@@ -176,6 +176,12 @@ TINY = {
                         dense=[(32, "torch.nn.modules.activation.Tanh"),
                                (16, "torch.nn.modules.linear.Identity")],
                         normalize=True, max_seq=72, legacy_pooling=True),
+    # A cased tokenizer under sentence_bert_config.json's do_lower_case: the
+    # texts are lowercased before the tokenizer sees them.
+    "tiny-lowercase": dict(hidden=32, heads=2, layers=1, inter=64, act="gelu", pos=64,
+                           pooling=("mean",), dense=[], normalize=True, max_seq=64, cased=True,
+                           legacy_pooling=True, do_lower_case=True,
+                           prompts={"query": "Query: "}, default_prompt="query"),
     "tiny-prompt": dict(hidden=32, heads=2, layers=2, inter=64, act="gelu", pos=64,
                         pooling=("mean",), dense=[], normalize=True, max_seq=64,
                         include_prompt=False,
@@ -184,11 +190,11 @@ TINY = {
 }
 
 
-def train_tokenizer(texts):
+def train_tokenizer(texts, lowercase=True):
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
     tok = Tokenizer(models.WordPiece(unk_token="[UNK]", max_input_chars_per_word=100))
     tok.normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True,
-                                                strip_accents=None, lowercase=True)
+                                                strip_accents=None, lowercase=lowercase)
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     special = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
     trainer = trainers.WordPieceTrainer(vocab_size=800, limit_alphabet=300, special_tokens=special,
@@ -223,8 +229,12 @@ def cmd_models():
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
     texts = load_texts()
-    tok = train_tokenizer(texts)
+    only = set(sys.argv[2:])
+    toks = {False: train_tokenizer(texts), True: train_tokenizer(texts, lowercase=False)}
     for name, spec in TINY.items():
+        if only and name not in only:
+            continue
+        tok = toks[bool(spec.get("cased"))]
         torch.manual_seed(sum(map(ord, name)))
         out = os.path.join(MODELS, name)
         if os.path.exists(out):
@@ -249,7 +259,7 @@ def cmd_models():
                     p.copy_(0.15 * torch.randn_like(p))
         hf_tok = BertTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", sep_token="[SEP]",
                                    pad_token="[PAD]", cls_token="[CLS]", mask_token="[MASK]",
-                                   do_lower_case=True, model_max_length=spec["max_seq"])
+                                   do_lower_case=not spec.get("cased"), model_max_length=spec["max_seq"])
         hf_dir = work + "-hf"
         bert.save_pretrained(hf_dir)
         hf_tok.save_pretrained(hf_dir)
@@ -280,7 +290,8 @@ def cmd_models():
             write_legacy_pooling(os.path.join(out, pool_dir, "config.json"), spec["pooling"],
                                  spec["hidden"], spec.get("include_prompt", True))
             with open(os.path.join(out, "sentence_bert_config.json"), "w") as f:
-                json.dump({"max_seq_length": spec["max_seq"], "do_lower_case": False}, f, indent=2)
+                json.dump({"max_seq_length": spec["max_seq"],
+                           "do_lower_case": bool(spec.get("do_lower_case"))}, f, indent=2)
         size = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(out) for f in fs)
         print("%s: %d bytes" % (out, size))
 
@@ -301,6 +312,8 @@ def write_ids(path, st, texts, prompt):
     with open(path, "w") as f:
         for t in texts:
             full = (prompt or "") + t
+            if st[0].do_lower_case:
+                full = full.lower()
             enc = tok(full, truncation=True, max_length=max_len)["input_ids"]
             whole = tok(full, truncation=False)["input_ids"]
             f.write("%d\t%s\n" % (int(len(whole) > len(enc)), " ".join(map(str, enc))))
@@ -376,7 +389,7 @@ def main():
         sys.exit(__doc__)
     if sys.argv[1] == "texts" and len(sys.argv) == 3:
         cmd_texts(sys.argv[2])
-    elif sys.argv[1] == "models":
+    elif sys.argv[1] == "models" and all(a in TINY for a in sys.argv[2:]):
         cmd_models()
     elif sys.argv[1] == "expected":
         cmd_expected()
