@@ -4,7 +4,7 @@
 
 DEFINE_ACT(floatV, act_apply)
 
-__kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
+__kernel WG_ATTR
 void bias_act_f32(__global const float *x, __global const float *bias, __global float *out,
                   const uint cols, const uint nvec, const int act)
 {

@@ -6,6 +6,14 @@
 #define VEC 4
 #endif
 
+/* A required work-group size of WG; none when WG is -1, where the driver
+ * picks the local size (kernels that do not depend on it). */
+#if WG > 0
+#define WG_ATTR __attribute__((reqd_work_group_size(WG, 1, 1)))
+#else
+#define WG_ATTR
+#endif
+
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
 #if VEC == 1
@@ -18,7 +26,21 @@
 #define vstoreV CAT(vstore, VEC)
 #endif
 
-__kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
+/* Sum of a floatV's lanes, pairwise. */
+#if VEC == 1
+#define hsumV(v) (v)
+#elif VEC == 2
+#define hsumV(v) ((v).s0 + (v).s1)
+#elif VEC == 4
+#define hsumV(v) (((v).s0 + (v).s1) + ((v).s2 + (v).s3))
+#elif VEC == 8
+#define hsumV(v) ((((v).s0 + (v).s1) + ((v).s2 + (v).s3)) + (((v).s4 + (v).s5) + ((v).s6 + (v).s7)))
+#else
+#define hsumV(v) (((((v).s0 + (v).s1) + ((v).s2 + (v).s3)) + (((v).s4 + (v).s5) + ((v).s6 + (v).s7))) + \
+                  ((((v).s8 + (v).s9) + ((v).sa + (v).sb)) + (((v).sc + (v).sd) + ((v).se + (v).sf))))
+#endif
+
+__kernel WG_ATTR
 void fill_f32(__global float *dst, const float value, const uint n)
 {
     uint i = get_global_id(0);
@@ -27,7 +49,7 @@ void fill_f32(__global float *dst, const float value, const uint n)
 }
 
 /* n is a multiple of VEC; the caller copies any tail. */
-__kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
+__kernel WG_ATTR
 void copy_f32_vec(__global float *dst, __global const float *src, const uint nvec)
 {
     uint i = get_global_id(0);

@@ -1,12 +1,13 @@
-/* Token embeddings: word + position + token type, then layer norm.  One
- * work-group per token row. */
+/* Token embeddings: word + position + token type, then layer norm, for
+ * `rows` token rows. */
 
+/* One work-group per row, its work-items across the columns: for GPUs. */
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
 void embeddings_f32(__global const int *ids, __global const int *type_ids,
                     __global const float *word, __global const float *pos,
                     __global const float *type, __global const float *gamma,
                     __global const float *beta, __global float *out, const uint hidden,
-                    const uint seq, const int pos_offset, const float eps)
+                    const uint seq, const int pos_offset, const float eps, const uint rows)
 {
     __local float red[WG];
     const uint row = get_group_id(0), t = get_local_id(0);
@@ -27,4 +28,47 @@ void embeddings_f32(__global const int *ids, __global const int *type_ids,
     const float rstd = 1.0f / sqrt(wg_sum(v, red) / (float)hidden + eps);
     for (uint c = t; c < hidden; c += WG)
         o[c] = (((w[c] + ty[c]) + p[c]) - mean) * rstd * gamma[c] + beta[c];
+}
+
+/* One work-item per row, VEC columns at a time, WG rows per work-group (see
+ * add_layernorm_f32_row). */
+__kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
+void embeddings_f32_row(__global const int *ids, __global const int *type_ids,
+                        __global const float *word, __global const float *pos,
+                        __global const float *type, __global const float *gamma,
+                        __global const float *beta, __global float *out, const uint hidden,
+                        const uint seq, const int pos_offset, const float eps, const uint rows)
+{
+    const uint row = get_global_id(0);
+    if (row >= rows)
+        return;
+    __global const float *w = word + (size_t)ids[row] * hidden;
+    __global const float *p = pos + (size_t)((int)(row % seq) + pos_offset) * hidden;
+    __global const float *ty = type + (size_t)type_ids[row] * hidden;
+    __global float *o = out + (size_t)row * hidden;
+    const uint n = hidden / VEC, tail = n * VEC;  /* columns past tail one at a time */
+
+    floatV sv = 0.0f;
+    for (uint i = 0; i < n; i++)
+        sv += (vloadV(i, w) + vloadV(i, ty)) + vloadV(i, p);
+    float s = hsumV(sv);
+    for (uint k = tail; k < hidden; k++)
+        s += (w[k] + ty[k]) + p[k];
+    const float mean = s / (float)hidden;
+    floatV vv = 0.0f;
+    for (uint i = 0; i < n; i++) {
+        floatV d = ((vloadV(i, w) + vloadV(i, ty)) + vloadV(i, p)) - mean;
+        vv += d * d;
+    }
+    float v = hsumV(vv);
+    for (uint k = tail; k < hidden; k++) {
+        float d = ((w[k] + ty[k]) + p[k]) - mean;
+        v += d * d;
+    }
+    const float rstd = 1.0f / sqrt(v / (float)hidden + eps);
+    for (uint i = 0; i < n; i++)
+        vstoreV((((vloadV(i, w) + vloadV(i, ty)) + vloadV(i, p)) - mean) * rstd * vloadV(i, gamma) +
+                    vloadV(i, beta), i, o);
+    for (uint k = tail; k < hidden; k++)
+        o[k] = (((w[k] + ty[k]) + p[k]) - mean) * rstd * gamma[k] + beta[k];
 }

@@ -1,12 +1,14 @@
-/* Residual layer norm: out = LayerNorm((x + bias) + res).  One work-group
- * per row.  out may be res: each work-item writes only what it read, after
- * the reductions. */
+/* Residual layer norm: out = LayerNorm((x + bias) + res), over `rows` rows.
+ * out may be res: each work-item writes only what it read, after the
+ * reductions. */
+
+/* One work-group per row, its work-items across the columns: for GPUs. */
 
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
 void add_layernorm_f32(__global const float *x, __global const float *bias,
                        __global const float *res, __global const float *gamma,
                        __global const float *beta, __global float *out, const uint hidden,
-                       const float eps)
+                       const float eps, const uint rows)
 {
     __local float red[WG];
     const uint row = get_group_id(0), t = get_local_id(0);
@@ -27,4 +29,48 @@ void add_layernorm_f32(__global const float *x, __global const float *bias,
     const float rstd = 1.0f / sqrt(wg_sum(v, red) / (float)hidden + eps);
     for (uint c = t; c < hidden; c += WG)
         out[c] = (((x[c] + bias[c]) + res[c]) - mean) * rstd * gamma[c] + beta[c];
+}
+
+/* One work-item per row, VEC columns at a time, WG rows per work-group: no
+ * barriers and no local memory, for CPU drivers where a work-group is a
+ * loop over its work-items.  The row is read three times; the last two
+ * reads hit the cache. */
+__kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
+void add_layernorm_f32_row(__global const float *x, __global const float *bias,
+                           __global const float *res, __global const float *gamma,
+                           __global const float *beta, __global float *out, const uint hidden,
+                           const float eps, const uint rows)
+{
+    const uint row = get_global_id(0);
+    if (row >= rows)
+        return;
+    const size_t off = (size_t)row * hidden;
+    x += off;
+    res += off;
+    out += off;
+    const uint n = hidden / VEC, tail = n * VEC;  /* columns past tail one at a time */
+
+    floatV sv = 0.0f;
+    for (uint i = 0; i < n; i++)
+        sv += (vloadV(i, x) + vloadV(i, bias)) + vloadV(i, res);
+    float s = hsumV(sv);
+    for (uint k = tail; k < hidden; k++)
+        s += (x[k] + bias[k]) + res[k];
+    const float mean = s / (float)hidden;
+    floatV vv = 0.0f;
+    for (uint i = 0; i < n; i++) {
+        floatV d = ((vloadV(i, x) + vloadV(i, bias)) + vloadV(i, res)) - mean;
+        vv += d * d;
+    }
+    float v = hsumV(vv);
+    for (uint k = tail; k < hidden; k++) {
+        float d = ((x[k] + bias[k]) + res[k]) - mean;
+        v += d * d;
+    }
+    const float rstd = 1.0f / sqrt(v / (float)hidden + eps);
+    for (uint i = 0; i < n; i++)
+        vstoreV((((vloadV(i, x) + vloadV(i, bias)) + vloadV(i, res)) - mean) * rstd * vloadV(i, gamma) +
+                    vloadV(i, beta), i, out);
+    for (uint k = tail; k < hidden; k++)
+        out[k] = (((x[k] + bias[k]) + res[k]) - mean) * rstd * gamma[k] + beta[k];
 }

@@ -39,6 +39,13 @@ int clembed__kernel_fits(const clembed__kernel_def *k, const int *values, const 
             return 0;
         }
     }
+    if (strcmp(k->variant, "row") == 0) {
+        int vec = param(k, values, "VEC", 1);
+        if (vec <= 0 || (vec & (vec - 1)) != 0 || vec > 16) {
+            *why = "VEC must be 1, 2, 4, 8 or 16";
+            return 0;
+        }
+    }
     if (strcmp(k->op, "copy") == 0) {
         int vec = param(k, values, "VEC", 1);
         if (vec <= 0 || (vec & (vec - 1)) != 0 || vec > 16) {
@@ -122,6 +129,19 @@ static size_t round_up(size_t n, size_t m)
     return (n + m - 1) / m * m;
 }
 
+size_t clembed__local_size(const clembed__kinst *ki)
+{
+    return ki->values[0] > 0 ? (size_t)ki->values[0] : 0;
+}
+
+/* Global size of a row kernel: a work-group per row, or for the "row"
+ * variants a work-item per row. */
+static size_t row_global(const clembed__kinst *ki, uint32_t rows)
+{
+    size_t wg = (size_t)ki->values[0];
+    return strcmp(ki->def->variant, "row") == 0 ? round_up(rows, wg) : (size_t)rows * wg;
+}
+
 #define ARG(i, v) (err = err != CL_SUCCESS ? err : clSetKernelArg(k, (i), sizeof(v), &(v)))
 
 cl_int clembed__launch_embeddings(cl_command_queue q, const clembed__kinst *ki, cl_mem ids,
@@ -135,10 +155,11 @@ cl_int clembed__launch_embeddings(cl_command_queue q, const clembed__kinst *ki, 
     cl_uint h = hidden, s = seq;
     cl_int po = pos_offset;
     ARG(0, ids), ARG(1, type_ids), ARG(2, word), ARG(3, pos), ARG(4, type), ARG(5, gamma);
-    ARG(6, beta), ARG(7, out), ARG(8, h), ARG(9, s), ARG(10, po), ARG(11, eps);
+    cl_uint r = rows;
+    ARG(6, beta), ARG(7, out), ARG(8, h), ARG(9, s), ARG(10, po), ARG(11, eps), ARG(12, r);
     if (err != CL_SUCCESS)
         return err;
-    size_t wg = (size_t)ki->values[0], g = (size_t)rows * wg;
+    size_t wg = (size_t)ki->values[0], g = row_global(ki, rows);
     return clEnqueueNDRangeKernel(q, k, 1, NULL, &g, &wg, 0, NULL, ev);
 }
 
@@ -149,11 +170,12 @@ cl_int clembed__launch_add_layernorm(cl_command_queue q, const clembed__kinst *k
     cl_kernel k = ki->kernel;
     cl_int err = CL_SUCCESS;
     cl_uint h = hidden;
+    cl_uint r = rows;
     ARG(0, x), ARG(1, bias), ARG(2, res), ARG(3, gamma), ARG(4, beta), ARG(5, out), ARG(6, h);
-    ARG(7, eps);
+    ARG(7, eps), ARG(8, r);
     if (err != CL_SUCCESS)
         return err;
-    size_t wg = (size_t)ki->values[0], g = (size_t)rows * wg;
+    size_t wg = (size_t)ki->values[0], g = row_global(ki, rows);
     return clEnqueueNDRangeKernel(q, k, 1, NULL, &g, &wg, 0, NULL, ev);
 }
 
@@ -167,8 +189,8 @@ cl_int clembed__launch_bias_act(cl_command_queue q, const clembed__kinst *ki, cl
     ARG(0, x), ARG(1, bias), ARG(2, out), ARG(3, c), ARG(4, nvec), ARG(5, a);
     if (err != CL_SUCCESS)
         return err;
-    size_t wg = (size_t)ki->values[0], g = round_up(nvec, wg);
-    return clEnqueueNDRangeKernel(q, k, 1, NULL, &g, &wg, 0, NULL, ev);
+    size_t wg = clembed__local_size(ki), g = wg ? round_up(nvec, wg) : nvec;
+    return clEnqueueNDRangeKernel(q, k, 1, NULL, &g, wg ? &wg : NULL, 0, NULL, ev);
 }
 
 cl_int clembed__launch_attention(cl_command_queue q, const clembed__kinst *ki, cl_mem qkv,

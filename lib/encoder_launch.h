@@ -49,6 +49,9 @@ cl_int clembed__launch_embeddings(cl_command_queue q, const clembed__kinst *ki, 
 cl_int clembed__launch_add_layernorm(cl_command_queue q, const clembed__kinst *ki, cl_mem x,
                                      cl_mem bias, cl_mem res, cl_mem gamma, cl_mem beta, cl_mem out,
                                      uint32_t rows, uint32_t hidden, float eps, cl_event *ev);
+/* The local size to launch ki with (its WG), 0 when the driver picks it. */
+size_t clembed__local_size(const clembed__kinst *ki);
+
 cl_int clembed__launch_bias_act(cl_command_queue q, const clembed__kinst *ki, cl_mem x, cl_mem bias,
                                 cl_mem out, uint32_t rows, uint32_t cols, int act, cl_event *ev);
 cl_int clembed__launch_attention(cl_command_queue q, const clembed__kinst *ki, cl_mem qkv,

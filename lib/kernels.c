@@ -15,23 +15,37 @@ static int wg_pow2_fits(const int *v, size_t max_wg)
     return wg_fits(v, max_wg) && (v[0] & (v[0] - 1)) == 0;
 }
 
+/* Kernels that do not depend on their work-group size also take WG = -1:
+ * the driver's own choice of local size. */
+static int wg_or_driver_fits(const int *v, size_t max_wg)
+{
+    return v[0] == CLEMBED_WG_DRIVER || wg_fits(v, max_wg);
+}
+
 static int wg_kt_fits(const int *v, size_t max_wg)
 {
     return wg_fits(v, max_wg) && v[1] > 0;
 }
 
 #define WG_CHOICES {16, 32, 64, 128, 256}
+#define WG_OR_DRIVER_CHOICES {CLEMBED_WG_DRIVER, 16, 32, 64, 128, 256}
 #define VEC_CHOICES {1, 2, 4, 8, 16}
 
 const clembed__kernel_def clembed__kernels[] = {
     /* op       variant  kernel            source    valid    params */
-    {"fill", "scalar", "fill_f32", "common", wg_fits, {{"WG", 64, WG_CHOICES}}},
-    {"copy", "vec", "copy_f32_vec", "common", wg_fits, {{"WG", 64, WG_CHOICES}, {"VEC", 4, VEC_CHOICES}}},
+    {"fill", "scalar", "fill_f32", "common", wg_or_driver_fits, {{"WG", 64, WG_OR_DRIVER_CHOICES}}},
+    {"copy", "vec", "copy_f32_vec", "common", wg_or_driver_fits,
+     {{"WG", 64, WG_OR_DRIVER_CHOICES}, {"VEC", 4, VEC_CHOICES}}},
     /* Encoder ops: see cl/<source>.cl for what each computes. */
     {"embeddings", "ln", "embeddings_f32", "embeddings", wg_pow2_fits, {{"WG", 64, {32, 64, 128, 256}}}},
+    {"embeddings", "row", "embeddings_f32_row", "embeddings", wg_fits,
+     {{"WG", 8, {1, 2, 4, 8, 16, 32, 64}}, {"VEC", 8, VEC_CHOICES}}},
     {"add_layernorm", "rows", "add_layernorm_f32", "layernorm", wg_pow2_fits,
      {{"WG", 64, {32, 64, 128, 256}}}},
-    {"bias_act", "vec", "bias_act_f32", "activation", wg_fits, {{"WG", 64, WG_CHOICES}, {"VEC", 4, VEC_CHOICES}}},
+    {"add_layernorm", "row", "add_layernorm_f32_row", "layernorm", wg_fits,
+     {{"WG", 8, {1, 2, 4, 8, 16, 32, 64}}, {"VEC", 8, VEC_CHOICES}}},
+    {"bias_act", "vec", "bias_act_f32", "activation", wg_or_driver_fits,
+     {{"WG", 64, WG_OR_DRIVER_CHOICES}, {"VEC", 4, VEC_CHOICES}}},
     {"attention", "online", "attention_f32", "attention", wg_kt_fits,
      {{"WG", 32, {8, 16, 32, 64, 128}}, {"KT", 32, {8, 16, 32, 64}}}},
     {"pooling", "cols", "pooling_f32", "pooling", wg_fits, {{"WG", 64, WG_CHOICES}}},

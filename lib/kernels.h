@@ -8,6 +8,10 @@
 #define CLEMBED_MAX_PARAMS  4
 #define CLEMBED_MAX_CHOICES 8
 
+/* A WG value: no required work-group size, the driver picks the local size
+ * (launches pass a NULL local size). */
+#define CLEMBED_WG_DRIVER (-1)
+
 /* A tunable parameter, passed to the OpenCL compiler as -D<name>=<value>. */
 typedef struct clembed__param_def {
     const char *name;                   /* macro name, e.g. "WG" */

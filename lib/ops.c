@@ -498,25 +498,25 @@ static cl_int launch(clembed__op_bench *b, const clembed__kinst *ki, cl_event *e
     const clembed__shape *s = &b->s;
     cl_kernel k = ki->kernel;
     cl_int err;
-    size_t wg = (size_t)ki->values[0];
+    size_t wg = clembed__local_size(ki);
     switch (b->kind) {
     case K_FILL: {
         cl_uint n = b->n;
-        size_t g = (n + wg - 1) / wg * wg;
+        size_t g = wg ? (n + wg - 1) / wg * wg : n;
         if ((err = clSetKernelArg(k, 0, sizeof b->out, &b->out)) ||
             (err = clSetKernelArg(k, 1, sizeof b->value, &b->value)) ||
             (err = clSetKernelArg(k, 2, sizeof n, &n)))
             return err;
-        return clEnqueueNDRangeKernel(b->q, k, 1, NULL, &g, &wg, 0, NULL, ev);
+        return clEnqueueNDRangeKernel(b->q, k, 1, NULL, &g, wg ? &wg : NULL, 0, NULL, ev);
     }
     case K_COPY: {
         cl_uint nvec = b->n / (cl_uint)ki->values[1];
-        size_t g = (nvec + wg - 1) / wg * wg;
+        size_t g = wg ? (nvec + wg - 1) / wg * wg : nvec;
         if ((err = clSetKernelArg(k, 0, sizeof b->out, &b->out)) ||
             (err = clSetKernelArg(k, 1, sizeof b->in[0], &b->in[0])) ||
             (err = clSetKernelArg(k, 2, sizeof nvec, &nvec)))
             return err;
-        return clEnqueueNDRangeKernel(b->q, k, 1, NULL, &g, &wg, 0, NULL, ev);
+        return clEnqueueNDRangeKernel(b->q, k, 1, NULL, &g, wg ? &wg : NULL, 0, NULL, ev);
     }
     case K_EMB:
         return clembed__launch_embeddings(b->q, ki, b->in[0], b->in[1], b->in[2], b->in[3], b->in[4],
