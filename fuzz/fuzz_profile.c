@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < clembed__n_kernels; i++) {
         int v[CLEMBED_MAX_PARAMS];
         clembed__profile_params(p, &clembed__kernels[i], &shape, v);
-        clembed__profile_variant(p, clembed__kernels[i].op, &shape);
+        clembed__profile_variant(p, clembed__kernels[i].op, &shape, (int)(i & 1));
     }
     clembed_tune_result r;
     for (size_t i = 0; i < clembed_profile_result_count(p); i++)

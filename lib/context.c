@@ -222,7 +222,8 @@ static void device_defaults(const clembed_context *ctx, const clembed__kernel_de
 static clembed_status build_op(clembed_context *ctx, const char *op, const clembed__shape *s,
                                int scalar, clembed__kinst *out)
 {
-    const clembed__kernel_def *k = clembed__profile_variant(ctx->profile, op, s);
+    const clembed__kernel_def *k =
+        clembed__profile_variant(ctx->profile, op, s, ctx->dev->info.type == CLEMBED_DEVICE_CPU);
     if (!k)
         return clembed__fail(CLEMBED_ERR_INTERNAL, "no kernel for op '%s' in the registry", op);
     int v[CLEMBED_MAX_PARAMS];
@@ -255,20 +256,6 @@ static uint32_t gcd(uint32_t a, uint32_t b)
         b = t;
     }
     return a;
-}
-
-/* CLBlast for GPUs, the registry's GEMM kernel for CPU drivers; CLEMBED_GEMM
- * (clblast or kernel) overrides. */
-static int use_clblast(const clembed__device *dev)
-{
-    const char *env = getenv("CLEMBED_GEMM");
-    if (env && !strcmp(env, "clblast"))
-        return 1;
-    if (env && !strcmp(env, "kernel"))
-        return 0;
-    if (env && *env)
-        clembed__warn("CLEMBED_GEMM='%s' is neither 'clblast' nor 'kernel'; ignored", env);
-    return dev->info.type == CLEMBED_DEVICE_GPU || dev->info.type == CLEMBED_DEVICE_ACCELERATOR;
 }
 
 static clembed_status scratch(clembed_context *ctx, size_t bytes, cl_mem_flags flags, const char *what,
@@ -433,7 +420,7 @@ clembed_status clembed_context_new(const clembed_model *model, const clembed_con
         (rc = build_op(ctx, "pooling", &s, 0, &ctx->k_pool)) ||
         (rc = build_op(ctx, "l2norm", &head, 0, &ctx->k_l2)))
         goto fail;
-    ctx->gemm_clblast = use_clblast(ctx->dev);
+    ctx->gemm_clblast = clembed__gemm_uses_clblast(ctx->dev);
     if (!ctx->gemm_clblast) {
         clembed__shape g = s;   /* gemm shapes: m = tokens, n = inter, k = hidden */
         g.inter = gcd(3 * g.hidden, gcd(g.hidden, g.inter));

@@ -339,3 +339,17 @@ clembed_status clembed_device_select(const char *selector, size_t *index)
     return clembed__fail(CLEMBED_ERR_NOT_FOUND, "%s '%s' matches no OpenCL device (devices: %s)", origin,
                          selector, list);
 }
+
+/* CLBlast for GPUs, the registry's GEMM kernel for CPU drivers; CLEMBED_GEMM
+ * (clblast or kernel) overrides. */
+int clembed__gemm_uses_clblast(const clembed__device *dev)
+{
+    const char *env = getenv("CLEMBED_GEMM");
+    if (env && !strcmp(env, "clblast"))
+        return 1;
+    if (env && !strcmp(env, "kernel"))
+        return 0;
+    if (env && *env)
+        clembed__warn("CLEMBED_GEMM='%s' is neither 'clblast' nor 'kernel'; ignored", env);
+    return dev->info.type == CLEMBED_DEVICE_GPU || dev->info.type == CLEMBED_DEVICE_ACCELERATOR;
+}

@@ -25,4 +25,8 @@ const char *clembed__cl_error_name(cl_int err);
  * allocation failures become CLEMBED_ERR_DEVICE_MEMORY. */
 clembed_status clembed__cl_fail(cl_int err, const char *fmt, ...) CLEMBED_PRINTF(2, 3);
 
+/* Whether GEMMs run on CLBlast (GPUs) or the registry's kernel (CPU
+ * drivers) on dev; CLEMBED_GEMM=clblast or kernel decides instead. */
+int clembed__gemm_uses_clblast(const clembed__device *dev);
+
 #endif

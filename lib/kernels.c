@@ -32,27 +32,27 @@ static int wg_kt_fits(const int *v, size_t max_wg)
 #define VEC_CHOICES {1, 2, 4, 8, 16}
 
 const clembed__kernel_def clembed__kernels[] = {
-    /* op       variant  kernel            source    valid    params */
-    {"fill", "scalar", "fill_f32", "common", wg_or_driver_fits, {{"WG", 64, WG_OR_DRIVER_CHOICES}}},
+    /* op       variant  kernel            source    valid    params  [cpu] */
+    {"fill", "scalar", "fill_f32", "common", wg_or_driver_fits, {{"WG", 64, WG_OR_DRIVER_CHOICES}}, 0},
     {"copy", "vec", "copy_f32_vec", "common", wg_or_driver_fits,
-     {{"WG", 64, WG_OR_DRIVER_CHOICES}, {"VEC", 4, VEC_CHOICES}}},
+     {{"WG", 64, WG_OR_DRIVER_CHOICES}, {"VEC", 4, VEC_CHOICES}}, 0},
     /* Encoder ops: see cl/<source>.cl for what each computes. */
-    {"embeddings", "ln", "embeddings_f32", "embeddings", wg_pow2_fits, {{"WG", 64, {32, 64, 128, 256}}}},
+    {"embeddings", "ln", "embeddings_f32", "embeddings", wg_pow2_fits, {{"WG", 64, {32, 64, 128, 256}}}, 0},
     {"embeddings", "row", "embeddings_f32_row", "embeddings", wg_fits,
-     {{"WG", 8, {1, 2, 4, 8, 16, 32, 64}}, {"VEC", 8, VEC_CHOICES}}},
+     {{"WG", 8, {1, 2, 4, 8, 16, 32, 64}}, {"VEC", 8, VEC_CHOICES}}, 1},
     {"add_layernorm", "rows", "add_layernorm_f32", "layernorm", wg_pow2_fits,
-     {{"WG", 64, {32, 64, 128, 256}}}},
+     {{"WG", 64, {32, 64, 128, 256}}}, 0},
     {"add_layernorm", "row", "add_layernorm_f32_row", "layernorm", wg_fits,
-     {{"WG", 8, {1, 2, 4, 8, 16, 32, 64}}, {"VEC", 8, VEC_CHOICES}}},
+     {{"WG", 8, {1, 2, 4, 8, 16, 32, 64}}, {"VEC", 8, VEC_CHOICES}}, 1},
     {"bias_act", "vec", "bias_act_f32", "activation", wg_or_driver_fits,
-     {{"WG", 64, WG_OR_DRIVER_CHOICES}, {"VEC", 4, VEC_CHOICES}}},
+     {{"WG", 64, WG_OR_DRIVER_CHOICES}, {"VEC", 4, VEC_CHOICES}}, 0},
     {"attention", "online", "attention_f32", "attention", wg_kt_fits,
-     {{"WG", 32, {8, 16, 32, 64, 128}}, {"KT", 32, {8, 16, 32, 64}}}},
-    {"pooling", "cols", "pooling_f32", "pooling", wg_fits, {{"WG", 64, WG_CHOICES}}},
-    {"l2norm", "rows", "l2norm_f32", "pooling", wg_pow2_fits, {{"WG", 64, {32, 64, 128, 256}}}},
+     {{"WG", 32, {8, 16, 32, 64, 128}}, {"KT", 32, {8, 16, 32, 64}}}, 0},
+    {"pooling", "cols", "pooling_f32", "pooling", wg_fits, {{"WG", 64, WG_CHOICES}}, 0},
+    {"l2norm", "rows", "l2norm_f32", "pooling", wg_pow2_fits, {{"WG", 64, {32, 64, 128, 256}}}, 0},
     /* GEMM for CPU drivers; GPUs get CLBlast (see lib/gemm.c). */
     {"gemm", "nn", "gemm_nn_f32", "gemm", wg_fits,
-     {{"WG", 8, {1, 2, 4, 8, 16}}, {"TM", 8, {1, 2, 4, 6, 8, 12}}, {"TN", 1, {1, 2, 4}}, {"VN", 8, {1, 4, 8, 16}}}},
+     {{"WG", 8, {1, 2, 4, 8, 16}}, {"TM", 8, {1, 2, 4, 6, 8, 12}}, {"TN", 1, {1, 2, 4}}, {"VN", 8, {1, 4, 8, 16}}}, 0},
 };
 
 const size_t clembed__n_kernels = sizeof clembed__kernels / sizeof clembed__kernels[0];

@@ -27,6 +27,7 @@ typedef struct clembed__kernel_def {
     /* Constraint every parameter set must satisfy; NULL when none. */
     int (*valid)(const int *values, size_t max_work_group_size);
     clembed__param_def params[CLEMBED_MAX_PARAMS];
+    int         cpu;        /* the op's variant for CPU devices when no profile chooses */
 } clembed__kernel_def;
 
 extern const clembed__kernel_def clembed__kernels[];

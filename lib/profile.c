@@ -757,12 +757,12 @@ static int entry_values(const clembed__profile *p, const clembed__profile_entry 
 }
 
 const clembed__kernel_def *clembed__profile_variant(const clembed__profile *p, const char *op,
-                                                    const clembed__shape *shape)
+                                                    const clembed__shape *shape, int cpu)
 {
     const clembed__kernel_def *first = NULL, *best = NULL;
     double bd = 0;
-    for (size_t i = 0; i < clembed__n_kernels && !first; i++)
-        if (strcmp(clembed__kernels[i].op, op) == 0)
+    for (size_t i = 0; i < clembed__n_kernels; i++)
+        if (strcmp(clembed__kernels[i].op, op) == 0 && (!first || (cpu && clembed__kernels[i].cpu)))
             first = &clembed__kernels[i];
     for (size_t i = 0; p && shape && i < p->n_entries; i++) {
         const clembed__profile_entry *e = &p->entries[i];

@@ -25,9 +25,10 @@ clembed_status clembed__profile_load_for_device(const clembed__device *dev, cons
 void clembed__profile_free(clembed__profile *p);
 
 /* The variant of `op` to run at `shape`: the profile's choice, else the
- * registry's first kernel of that op; NULL when the registry has no such op. */
+ * registry's first kernel of that op (on a CPU device, its cpu variant where
+ * it has one); NULL when the registry has no such op. */
 const clembed__kernel_def *clembed__profile_variant(const clembed__profile *p, const char *op,
-                                                    const clembed__shape *shape);
+                                                    const clembed__shape *shape, int cpu);
 
 /* Parameter values for kernel k at `shape`: the profile's, else the
  * registry's defaults.  `values` has CLEMBED_MAX_PARAMS entries. */

@@ -570,7 +570,10 @@ clembed_status clembed__tune_ops(clembed__tuner *t, const clembed__tune_backend 
     }
     for (size_t i = 0; i < nk; i++) {
         clembed__shape shapes[MAX_SHAPES];
-        size_t ns = be->shapes(&be->kernels[i], t->params->model, shapes, MAX_SHAPES);
+        /* The gemm kernel only where GEMMs run on it. */
+        size_t ns = strcmp(be->kernels[i].op, "gemm") == 0 && t->gemm_clblast
+                        ? 0
+                        : be->shapes(&be->kernels[i], t->params->model, shapes, MAX_SHAPES);
         groups[i].k = &be->kernels[i];
         groups[i].tasks = tasks + total;
         groups[i].n = ns;
@@ -721,6 +724,7 @@ clembed_status clembed__tune(size_t device, const clembed_tune_params *params,
     clembed__tuner t;
     memset(&t, 0, sizeof t);
     t.dev = dev;
+    t.gemm_clblast = clembed__gemm_uses_clblast(dev);
     t.params = &p;
     t.t0 = clembed__now();
     t.elapsed0 = p.resume ? clembed__profile_elapsed(p.resume) : 0;
@@ -779,6 +783,14 @@ clembed_status clembed__tune(size_t device, const clembed_tune_params *params,
      * makes good use of whatever it leaves. */
     int do_ops = (p.stages & CLEMBED_TUNE_OPS) && !(done_stages & CLEMBED_TUNE_OPS);
     int do_gemm = (p.stages & CLEMBED_TUNE_GEMM) && !(done_stages & CLEMBED_TUNE_GEMM);
+    if (do_gemm && !t.gemm_clblast) {
+        /* Here GEMMs run on the registry's kernel, which the op search tunes. */
+        clembed__tuner_note(&t, "GEMMs run on clembed's own kernel on this device (CLEMBED_GEMM=clblast "
+                                "would use CLBlast): the op search tunes it, CLBlast is left alone");
+        do_gemm = 0;
+        done_stages |= CLEMBED_TUNE_GEMM;
+        clembed__profile_set_stages_done(t.prof, done_stages);
+    }
     if (do_gemm && !t.stopped) {
         double now = clembed__now();
         double gemm_end = do_ops ? now + 0.5 * (t.deadline - now) : t.deadline;

@@ -45,6 +45,7 @@ struct clembed__tuner {
     double done;                    /* fraction of planned work done */
     int stopped;                    /* the progress callback asked to stop */
     int wall_timing;                /* the driver's event times are not real: use the wall clock */
+    int gemm_clblast;               /* GEMMs run on CLBlast here, else on the gemm kernel */
 };
 
 double clembed__now(void);

@@ -451,8 +451,8 @@ static void test_runtime(const clembed__device *dev)
     ok(v[0] == 128 && v[1] == 16, "params at a large shape: the nearest entry's (WG=%d VEC=%d)", v[0], v[1]);
     clembed__profile_params(NULL, copy, &big, v);
     ok(v[0] == copy->params[0].def && v[1] == copy->params[1].def, "no profile: the registry defaults");
-    ok(clembed__profile_variant(p, "copy", &big) == copy, "the variant of an op");
-    ok(clembed__profile_variant(p, "no-such-op", &big) == NULL, "an unknown op: NULL");
+    ok(clembed__profile_variant(p, "copy", &big, 0) == copy, "the variant of an op");
+    ok(clembed__profile_variant(p, "no-such-op", &big, 0) == NULL, "an unknown op: NULL");
     is_int(clembed__profile_batch_tokens(p), 2048, "the batch budget");
     is_int(clembed__profile_batch_tokens(NULL), 0, "no profile: no batch budget");
 
