@@ -376,11 +376,11 @@ CLEMBED_API clembed_status clembed_embed(clembed_context *ctx, const char *const
                                          float *out, size_t out_len, clembed_embed_info *info);
 
 /* Per-op device times accumulated since the context was created (with
- * params.profiling = 1): each kernel by name, each GEMM by its role, the
- * transfers.  A GEMM's time runs from the end of the command before it to
+ * params.profiling = 1): each op by its registry name (whichever variant
+ * of its kernel ran), each GEMM by its role, the transfers.  A GEMM's time runs from the end of the command before it to
  * the end of its last kernel. */
 typedef struct clembed_op_time {
-    const char *op;       /* kernel or GEMM name; static */
+    const char *op;       /* op or GEMM name; static */
     double      seconds;
     uint64_t    calls;
 } clembed_op_time;

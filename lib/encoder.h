@@ -15,17 +15,17 @@
 /* Ops whose device time a context records (clembed_context_op_times). */
 #define CLEMBED__OP_LIST(X)                 \
     X(WRITE, "write ids")                   \
-    X(EMB, "embeddings_f32")                \
+    X(EMB, "embeddings")                \
     X(GEMM_QKV, "gemm qkv")                 \
-    X(ATTN, "attention_f32")                \
+    X(ATTN, "attention")                \
     X(GEMM_O, "gemm attention out")         \
-    X(LN, "add_layernorm_f32")              \
+    X(LN, "add_layernorm")              \
     X(GEMM_FFN_IN, "gemm ffn in")  /* with bias and activation where fused */ \
-    X(ACT, "bias_act_f32")                  \
+    X(ACT, "bias_act")                  \
     X(GEMM_FFN_OUT, "gemm ffn out")         \
-    X(POOL, "pooling_f32")                  \
+    X(POOL, "pooling")                  \
     X(GEMM_DENSE, "gemm dense")             \
-    X(L2, "l2norm_f32")                     \
+    X(L2, "l2norm")                     \
     X(READ, "read vectors")
 
 enum {

@@ -225,7 +225,7 @@ static void op_times(const clembed_model *m, size_t device, const char *dn)
     for (size_t i = 0; i < n && i < 32; i++) {
         total += t[i].seconds;
         sane &= t[i].seconds >= 0 && t[i].calls > 0;
-        named += !strcmp(t[i].op, "gemm qkv") || !strcmp(t[i].op, "attention_f32");
+        named += !strcmp(t[i].op, "gemm qkv") || !strcmp(t[i].op, "attention");
     }
     ok(rc == CLEMBED_OK && n >= 8 && named == 2 && sane && total > 0,
        "%s: %zu ops timed, %.4f s in all", dn, n, total);
