@@ -31,11 +31,14 @@
 #   reference BertModel fp32 (transformers, CUDA) on the same weights and corpus, batch 64, mean
 #             pooling: sentences/s and the cosine against clembed's vectors
 #   moretests the other device tests (device, program, tune, embed errors), if time is left
-#   bench-bt16k  the defaults with --batch-tokens 16384, if time is left
+#   bench-bt16k  the defaults with --batch-tokens 16384, if time is left; bench-gemm-kernel: the
+#             defaults with CLEMBED_GEMM=kernel
+# On the device all results are packed into $OUT/results.tar.gz (PACK=0: not), with summary.txt
+# and steps.log beside it: the device tool brings back only a few files.
 #
 # Environment: OUT (results, default device/results/HOST-DATE), WORK (scratch, default
 # /tmp/clembed-device), DEADLINE (seconds for the whole run, default 400), TUNE_BUDGET (default 120),
-# JOBS (default nproc), BENCH_REPEAT (default 5), CORPUS (default the tarball's
+# JOBS (default nproc), BENCH_REPEAT (default 20), CORPUS (default the tarball's
 # tests/data/corpus/bench.txt), FORCE_PREBUILT=1 (skip the build, to try the fallback).
 set -u
 
@@ -83,7 +86,7 @@ fi
 START=$(date +%s)
 DEADLINE=${DEADLINE:-400}
 TUNE_BUDGET=${TUNE_BUDGET:-120}
-BENCH_REPEAT=${BENCH_REPEAT:-5}
+BENCH_REPEAT=${BENCH_REPEAT:-20}
 JOBS=${JOBS:-$(nproc)}
 WORK=${WORK:-/tmp/clembed-device}
 OUT=${OUT:-$ROOT/device/results/$(hostname)-$(date +%Y%m%d-%H%M%S)}
@@ -308,8 +311,9 @@ cp "$B"/tests/*.log "$B"/tests/*.trs "$OUT/tests/" 2>/dev/null
 grep -hE '^(# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR)|(FAIL|ERROR|XPASS):|tests/.*not ok$)' "$OUT/moretests.log" | tee -a "$OUT/steps.log"
 grep -h '^not ok' "$OUT"/tests/*.log 2>/dev/null | head -n 40 | tee -a "$OUT/steps.log"
 
-# ---- larger device batches, if time is left
+# ---- larger device batches, and the built-in GEMM kernel instead of CLBlast, if time is left
 step bench-bt16k 60 "$CLEMBED" bench -m "$MODEL" --profile off --batch-tokens 16384 --json --repeat "$BENCH_REPEAT" "$CORPUS"
+step bench-gemm-kernel 60 env CLEMBED_GEMM=kernel "$CLEMBED" bench -m "$MODEL" --profile off --json --repeat "$BENCH_REPEAT" "$CORPUS"
 
 # ---- summary
 python3 - "$OUT" > "$OUT/summary.txt" 2>&1 <<'EOF'
@@ -328,7 +332,7 @@ def load(name):
     except Exception as e:
         return {"error": repr(e)}
 benches = {}
-for name in ("bench-default", "bench-tuned", "bench-default2", "bench-bt16k"):
+for name in ("bench-default", "bench-tuned", "bench-default2", "bench-bt16k", "bench-gemm-kernel"):
     b = load(name + ".log")
     benches[name] = b
     if "sentences_per_s" not in b:
@@ -358,4 +362,10 @@ else:
 EOF
 cat "$OUT/summary.txt" | tee -a "$OUT/steps.log"
 log "done"
+# The device tool brings back only a few files: on the device, everything goes into one tarball.
+if [ $MODE = device ] && [ "${PACK:-1}" = 1 ]; then
+  (cd "$OUT" && tar czf "$WORK/results.tar.gz" --exclude=results.tar.gz . && \
+   find . -mindepth 1 ! -name summary.txt ! -name steps.log -delete && mv "$WORK/results.tar.gz" .)
+  ls -l "$OUT"
+fi
 exit 0
