@@ -190,35 +190,9 @@ static clembed_status resolve_prompt(clembed_context *ctx, const clembed_context
     return CLEMBED_OK;
 }
 
-static int param_index(const clembed__kernel_def *k, const char *name)
-{
-    for (size_t i = 0; i < clembed__kernel_n_params(k); i++)
-        if (strcmp(k->params[i].name, name) == 0)
-            return (int)i;
-    return -1;
-}
-
-/* Where the profile says nothing of a kernel, vector widths follow the device's preferred float
- * vector width: drivers that want explicit vectors say so (PoCL: 8 or 16),
- * drivers that vectorize across work-items say 1 (llvmpipe), and then wider
- * groups fill their SIMD lanes. */
-static void device_defaults(const clembed_context *ctx, const clembed__kernel_def *k, int *v)
-{
-    uint32_t pvw = ctx->dev->info.preferred_vector_width_float;
-    int width = pvw >= 16 ? 16 : pvw >= 8 ? 8 : pvw >= 4 ? 4 : 1;
-    int vec = param_index(k, "VEC"), vn = param_index(k, "VN"), wg = param_index(k, "WG");
-    if (vec >= 0)
-        v[vec] = width;
-    if (vn >= 0) {
-        v[vn] = width;
-        if (width == 1 && wg >= 0)
-            v[wg] = 16;
-    }
-}
-
-/* Builds op's kernel: the profile's choice, else the defaults; parameters that
- * do not fit this model (a vector wider than a row, tiles larger than local
- * memory) are halved until they do. */
+/* Builds op's kernel: the profile's choice, else the built-in defaults;
+ * parameters that do not fit this model (a vector wider than a row, tiles
+ * larger than local memory) are halved until they do. */
 static clembed_status build_op(clembed_context *ctx, const char *op, const clembed__shape *s,
                                int scalar, clembed__kinst *out)
 {
@@ -227,35 +201,13 @@ static clembed_status build_op(clembed_context *ctx, const char *op, const clemb
     if (!k)
         return clembed__fail(CLEMBED_ERR_INTERNAL, "no kernel for op '%s' in the registry", op);
     int v[CLEMBED_MAX_PARAMS];
-    const char *why;
-    clembed__profile_params(ctx->profile, k, s, v);
-    if (!ctx->profile || !clembed__profile_nearest(ctx->profile, k->kernel, s))
-        device_defaults(ctx, k, v);
-    int vec = param_index(k, "VEC"), vn = param_index(k, "VN"), kt = param_index(k, "KT");
-    if (scalar && vec >= 0)
-        v[vec] = 1;
-    if (scalar && vn >= 0)
-        v[vn] = 1;
-    while (!clembed__kernel_fits(k, v, s, ctx->dev, &why) &&
-           ((vec >= 0 && v[vec] > 1) || (vn >= 0 && v[vn] > 1) || (kt >= 0 && v[kt] > 1))) {
-        if (vec >= 0 && v[vec] > 1)
-            v[vec] /= 2;
-        if (vn >= 0 && v[vn] > 1)
-            v[vn] /= 2;
-        if (kt >= 0 && v[kt] > 1)
-            v[kt] /= 2;
+    if (ctx->profile && clembed__profile_nearest(ctx->profile, k->kernel, s)) {
+        clembed__profile_params(ctx->profile, k, s, v);
+        clembed__kernel_fit(k, v, s, ctx->dev, scalar);
+    } else {
+        clembed__kernel_defaults(k, ctx->dev, s, scalar, v);
     }
     return clembed__kinst_build(ctx->cl, ctx->dev, k, v, s, out);
-}
-
-static uint32_t gcd(uint32_t a, uint32_t b)
-{
-    while (b) {
-        uint32_t t = a % b;
-        a = b;
-        b = t;
-    }
-    return a;
 }
 
 static clembed_status scratch(clembed_context *ctx, size_t bytes, cl_mem_flags flags, const char *what,
@@ -422,11 +374,18 @@ clembed_status clembed_context_new(const clembed_model *model, const clembed_con
         goto fail;
     ctx->gemm_clblast = clembed__gemm_uses_clblast(ctx->dev);
     if (!ctx->gemm_clblast) {
-        clembed__shape g = s;   /* gemm shapes: m = tokens, n = inter, k = hidden */
-        g.inter = gcd(3 * g.hidden, gcd(g.hidden, g.inter));
-        clembed__shape gh = head;
+        /* GEMM shapes: m = tokens, n = inter, k = hidden (as clembed__op_shapes has them). */
+        const uint32_t H = s.hidden, I = s.inter;
+        clembed__shape qkv = s, o = s, ffn_in = s, ffn_out = s, gh = head;
+        qkv.inter = 3 * H;
+        o.inter = H;
+        ffn_in.inter = I;
+        ffn_out.inter = H;
+        ffn_out.hidden = I;
         gh.inter = 1;
-        if ((rc = build_op(ctx, "gemm", &g, 0, &ctx->k_gemm)) ||
+        if ((rc = build_op(ctx, "gemm", &qkv, 0, &ctx->k_qkv)) || (rc = build_op(ctx, "gemm", &o, 0, &ctx->k_o)) ||
+            (rc = build_op(ctx, "gemm", &ffn_in, 0, &ctx->k_ffn_in)) ||
+            (rc = build_op(ctx, "gemm", &ffn_out, 0, &ctx->k_ffn_out)) ||
             (rc = build_op(ctx, "gemm", &gh, 1, &ctx->k_gemm_head)))
             goto fail;
     }
@@ -461,7 +420,8 @@ void clembed_context_free(clembed_context *ctx)
             clReleaseMemObject(*bufs[i]);
     clembed__encoder_release(ctx);
     clembed__kinst *ks[] = {&ctx->k_emb, &ctx->k_ln, &ctx->k_act, &ctx->k_act_head, &ctx->k_attn,
-                            &ctx->k_pool, &ctx->k_l2, &ctx->k_gemm, &ctx->k_gemm_head};
+                            &ctx->k_pool, &ctx->k_l2, &ctx->k_gemm_head, &ctx->k_qkv, &ctx->k_o,
+                            &ctx->k_ffn_in, &ctx->k_ffn_out};
     for (size_t i = 0; i < CLEMBED_ARRAY_LEN(ks); i++)
         clembed__kinst_release(ks[i]);
     if (ctx->q)

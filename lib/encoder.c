@@ -456,12 +456,12 @@ clembed_status clembed__encoder_run(clembed_context *ctx, uint32_t batch, uint32
     for (int l = 0; l < ctx->n_layers; l++) {
         const clembed__layer_w *w = &ctx->layers[l];
         if ((rc = clembed__gemm(ctx, CLEMBED__OP_GEMM_QKV, T, 3 * H, H, ctx->hidden, w->qkv_w,
-                                ctx->qkv, &ctx->k_gemm, NULL, 0, NULL)) != CLEMBED_OK)
+                                ctx->qkv, &ctx->k_qkv, NULL, 0, NULL)) != CLEMBED_OK)
             goto fail;
         RUN(CLEMBED__OP_ATTN, clembed__launch_attention(q, &ctx->k_attn, ctx->qkv, w->qkv_b, ctx->lens,
                                                         ctx->ctxb, batch, seq, H, NH, scale, EV),
             "attention");
-        if ((rc = clembed__gemm(ctx, CLEMBED__OP_GEMM_O, T, H, H, ctx->ctxb, w->o_w, ctx->qkv, &ctx->k_gemm,
+        if ((rc = clembed__gemm(ctx, CLEMBED__OP_GEMM_O, T, H, H, ctx->ctxb, w->o_w, ctx->qkv, &ctx->k_o,
                                 NULL, 0, NULL)))
             goto fail;
         /* The projections write into buffers whose contents are spent: the
@@ -470,10 +470,10 @@ clembed_status clembed__encoder_run(clembed_context *ctx, uint32_t batch, uint32
                                                           w->ln1_g, w->ln1_b, ctx->hidden, T, H, eps, EV),
             "attention output layer norm");
         if ((rc = clembed__gemm(ctx, CLEMBED__OP_GEMM_FFN_IN, T, I, H, ctx->hidden, w->i_w, ctx->inter,
-                                &ctx->k_gemm, w->i_b, (int)c->hidden_act, &ctx->k_act)))
+                                &ctx->k_ffn_in, w->i_b, (int)c->hidden_act, &ctx->k_act)))
             goto fail;
         if ((rc = clembed__gemm(ctx, CLEMBED__OP_GEMM_FFN_OUT, T, H, I, ctx->inter, w->out_w, ctx->ctxb,
-                                &ctx->k_gemm, NULL, 0, NULL)))
+                                &ctx->k_ffn_out, NULL, 0, NULL)))
             goto fail;
         RUN(CLEMBED__OP_LN, clembed__launch_add_layernorm(q, &ctx->k_ln, ctx->ctxb, w->out_b, ctx->hidden,
                                                           w->ln2_g, w->ln2_b, ctx->hidden, T, H, eps, EV),

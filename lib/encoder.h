@@ -73,8 +73,11 @@ struct clembed_context {
     uint32_t max_width;       /* widest vector of the chain */
 
     /* kernels at the context's representative shape */
-    clembed__kinst k_emb, k_ln, k_act, k_act_head, k_attn, k_pool, k_l2, k_gemm, k_gemm_head;
-    int gemm_clblast;         /* 1: GEMMs through CLBlast, 0: through k_gemm */
+    clembed__kinst k_emb, k_ln, k_act, k_act_head, k_attn, k_pool, k_l2, k_gemm_head;
+    /* The encoder's GEMMs, each tuned for its own n and k: QKV, attention
+     * output, feed-forward in and out. */
+    clembed__kinst k_qkv, k_o, k_ffn_in, k_ffn_out;
+    int gemm_clblast;         /* 1: GEMMs through CLBlast, 0: through the k_ GEMM kernels */
 
     /* weights on the device */
     cl_mem word, pos, type, emb_g, emb_b;

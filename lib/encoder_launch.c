@@ -13,6 +13,14 @@ static int param(const clembed__kernel_def *k, const int *values, const char *na
     return fallback;
 }
 
+static int param_index(const clembed__kernel_def *k, const char *name)
+{
+    for (size_t i = 0; i < clembed__kernel_n_params(k); i++)
+        if (strcmp(k->params[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
 static uint32_t head_dim(const clembed__shape *s)
 {
     return s->heads ? s->hidden / s->heads : 0;
@@ -127,6 +135,47 @@ void clembed__kinst_release(clembed__kinst *ki)
 static size_t round_up(size_t n, size_t m)
 {
     return (n + m - 1) / m * m;
+}
+
+int clembed__kernel_fit(const clembed__kernel_def *k, int *v, const clembed__shape *shape,
+                        const clembed__device *dev, int scalar)
+{
+    int vec = param_index(k, "VEC"), vn = param_index(k, "VN"), kt = param_index(k, "KT");
+    const char *why;
+    if (scalar && vec >= 0)
+        v[vec] = 1;
+    if (scalar && vn >= 0)
+        v[vn] = 1;
+    while (!clembed__kernel_fits(k, v, shape, dev, &why)) {
+        int shrunk = 0;
+        if (vec >= 0 && v[vec] > 1)
+            v[vec] /= 2, shrunk = 1;
+        if (vn >= 0 && v[vn] > 1)
+            v[vn] /= 2, shrunk = 1;
+        if (kt >= 0 && v[kt] > 1)
+            v[kt] /= 2, shrunk = 1;
+        if (!shrunk)
+            return 0;
+    }
+    return 1;
+}
+
+void clembed__kernel_defaults(const clembed__kernel_def *k, const clembed__device *dev,
+                              const clembed__shape *shape, int scalar, int *v)
+{
+    for (size_t i = 0; i < CLEMBED_MAX_PARAMS; i++)
+        v[i] = i < clembed__kernel_n_params(k) ? k->params[i].def : 0;
+    uint32_t pvw = dev->info.preferred_vector_width_float;
+    int width = pvw >= 16 ? 16 : pvw >= 8 ? 8 : pvw >= 4 ? 4 : 1;
+    int vec = param_index(k, "VEC"), vn = param_index(k, "VN"), wg = param_index(k, "WG");
+    if (vec >= 0)
+        v[vec] = width;
+    if (vn >= 0) {
+        v[vn] = width;
+        if (width == 1 && wg >= 0)
+            v[wg] = 16;
+    }
+    clembed__kernel_fit(k, v, shape, dev, scalar);
 }
 
 size_t clembed__local_size(const clembed__kinst *ki)

@@ -28,6 +28,21 @@ typedef struct clembed__kinst {
 int clembed__kernel_fits(const clembed__kernel_def *k, const int *values, const clembed__shape *shape,
                          const clembed__device *dev, const char **why);
 
+/* Halves k's vector widths and key tile in `values` until they fit `shape`
+ * on dev (a vector wider than a row, tiles larger than local memory);
+ * returns whether they fit in the end.  scalar: vector widths 1. */
+int clembed__kernel_fit(const clembed__kernel_def *k, int *values, const clembed__shape *shape,
+                        const clembed__device *dev, int scalar);
+
+/* The built-in defaults of k on dev at `shape`, which a context without a
+ * profile runs and the tuner measures as "default": the registry's values,
+ * vector widths from the device's preferred float vector width (drivers
+ * that want explicit vectors say 8 or 16; those that vectorize across
+ * work-items say 1, and then wider groups fill their SIMD lanes), then
+ * fitted to the shape. */
+void clembed__kernel_defaults(const clembed__kernel_def *k, const clembed__device *dev,
+                              const clembed__shape *shape, int scalar, int *values);
+
 /* Builds kernel k with `values` (NULL: the defaults) for `shape` through the
  * binary cache.  CLEMBED_ERR_INVALID_ARG when the values do not fit. */
 clembed_status clembed__kinst_build(cl_context ctx, const clembed__device *dev,

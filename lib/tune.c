@@ -1,6 +1,7 @@
 /* The tuner: the run (budget, progress, checkpoints, resume) and the search over every registry
  * kernel's parameters at the shapes that matter.  No file or terminal I/O: clembed-tune does it. */
 #define _POSIX_C_SOURCE 200809L
+#include "encoder_launch.h"
 #include "tune.h"
 #include "util.h"
 
@@ -403,9 +404,9 @@ static clembed_status tune_task(clembed__tuner *t, const clembed__tune_backend *
             s->e.n_rejected_total = old->n_rejected_total;
         }
     }
+    /* "Default" is what a context without a profile runs. */
     int def[CLEMBED_MAX_PARAMS] = {0}, best[CLEMBED_MAX_PARAMS], v[CLEMBED_MAX_PARAMS];
-    for (size_t i = 0; i < s->np; i++)
-        def[i] = k->params[i].def;
+    clembed__kernel_defaults(k, t->dev, &tk->shape, 0, def);
     /* The defaults' first timing sets how many repeats make a good median:
      * about 30 ms of kernel time per candidate, 3 to 41 runs. */
     s->reps = 3;
@@ -554,10 +555,26 @@ static int take_resumed(clembed__tuner *t, task *tk, clembed_status *rc)
     return 1;
 }
 
+/* How much of an encoder's time an op takes, roughly, as a weight for its
+ * share of the search: GEMMs are most of it, attention much of the rest;
+ * fill and copy do not run in the encoder at all. */
+static double op_weight(const clembed__kernel_def *k)
+{
+    static const struct { const char *op; double w; } weights[] = {
+        {"gemm", 12}, {"attention", 4}, {"add_layernorm", 1}, {"embeddings", 0.5}, {"bias_act", 1},
+        {"pooling", 0.5}, {"l2norm", 0.25}, {"fill", 0.25}, {"copy", 0.25},
+    };
+    for (size_t i = 0; i < sizeof weights / sizeof weights[0]; i++)
+        if (strcmp(k->op, weights[i].op) == 0)
+            return weights[i].w;
+    return 1;
+}
+
 /* Three passes, so that a short budget still covers every kernel and shape:
  * a full search at each kernel's first shape (most builds happen here), the
  * best few of those sets at its other shapes (cheap: already built), then
- * what time is left refines the other shapes one by one. */
+ * what time is left refines the other shapes one by one.  Each kernel's
+ * part of a pass follows its op's weight. */
 clembed_status clembed__tune_ops(clembed__tuner *t, const clembed__tune_backend *be, double deadline)
 {
     size_t nk = be->n_kernels, total = 0;
@@ -595,9 +612,10 @@ clembed_status clembed__tune_ops(clembed__tuner *t, const clembed__tune_backend 
     double start = clembed__now();
     /* Pass 1 gets up to 60% of the time, split among the kernels left. */
     double pass1_end = start + 0.6 * (deadline - start);
-    size_t left = 0;
+    double left = 0;
     for (size_t i = 0; i < nk; i++)
-        left += groups[i].n && !groups[i].tasks[0].done;
+        if (groups[i].n && !groups[i].tasks[0].done)
+            left += op_weight(groups[i].k);
     for (size_t i = 0; i < nk && rc == CLEMBED_OK && !t->stopped; i++) {
         group *g = &groups[i];
         if (!g->n || g->tasks[0].done)
@@ -605,19 +623,21 @@ clembed_status clembed__tune_ops(clembed__tuner *t, const clembed__tune_backend 
         double now = clembed__now();
         if (now >= deadline)
             break;
-        double end = now + (pass1_end > now ? pass1_end - now : 0) / (double)left;
+        double w = op_weight(g->k);
+        double end = now + (pass1_end > now ? pass1_end - now : 0) * w / (left > w ? left : w);
         rc = tune_task(t, be, &g->tasks[0], MODE_FULL, NULL, 0, end, g);
-        left--;
+        left -= w;
         if (rc == CLEMBED_OK && !t->stopped)
             clembed__tuner_checkpoint(t);
     }
     /* Pass 2 goes round the kernels shape by shape, so that every kernel gets
      * on when time is short; a task may take twice its share. */
-    size_t max_n = 0, left2 = 0;
+    size_t max_n = 0;
+    double left2 = 0;
     for (size_t i = 0; i < nk; i++) {
         max_n = groups[i].n > max_n ? groups[i].n : max_n;
         for (size_t j = 1; j < groups[i].n; j++)
-            left2 += !groups[i].tasks[j].done;
+            left2 += groups[i].tasks[j].done ? 0 : op_weight(groups[i].k);
     }
     for (size_t j = 1; j < max_n && rc == CLEMBED_OK && !t->stopped; j++) {
         for (size_t i = 0; i < nk && rc == CLEMBED_OK && !t->stopped; i++) {
@@ -627,9 +647,9 @@ clembed_status clembed__tune_ops(clembed__tuner *t, const clembed__tune_backend 
             double now = clembed__now();
             if (now >= deadline)
                 break;
-            double end = now + 2 * (deadline - now) / (double)(left2 ? left2 : 1);
-            if (left2)
-                left2--;
+            double w = op_weight(g->k);
+            double end = now + 2 * (deadline - now) * w / (left2 > w ? left2 : w);
+            left2 -= w;
             rc = tune_task(t, be, &g->tasks[j], MODE_HINTS, (const int(*)[CLEMBED_MAX_PARAMS])g->top, g->n_top,
                            end, NULL);
             if (rc == CLEMBED_OK && !t->stopped)
@@ -637,11 +657,13 @@ clembed_status clembed__tune_ops(clembed__tuner *t, const clembed__tune_backend 
         }
     }
     /* Pass 3: only shapes this run measured (a resumed entry stays). */
-    size_t n_refine = 0, n_missing = 0;
+    size_t n_missing = 0;
+    double n_refine = 0;
     for (size_t i = 0; i < total; i++) {
         n_missing += !tasks[i].done;
-        n_refine += tasks[i].done && !tasks[i].failed &&
-                    !clembed__profile_find(t->params->resume, tasks[i].k->kernel, &tasks[i].shape);
+        if (tasks[i].done && !tasks[i].failed &&
+            !clembed__profile_find(t->params->resume, tasks[i].k->kernel, &tasks[i].shape))
+            n_refine += op_weight(tasks[i].k);
     }
     for (size_t i = 0; i < nk && rc == CLEMBED_OK && !t->stopped; i++) {
         group *g = &groups[i];
@@ -652,9 +674,9 @@ clembed_status clembed__tune_ops(clembed__tuner *t, const clembed__tune_backend 
             double now = clembed__now();
             if (now >= deadline - 0.5)
                 break;
-            double end = now + (deadline - now) / (double)(n_refine ? n_refine : 1);
-            if (n_refine)
-                n_refine--;
+            double w = op_weight(tk->k);
+            double end = now + (deadline - now) * w / (n_refine > w ? n_refine : w);
+            n_refine -= w;
             rc = tune_task(t, be, tk, MODE_REFINE, NULL, 0, end, NULL);
             if (rc == CLEMBED_OK && !t->stopped)
                 clembed__tuner_checkpoint(t);

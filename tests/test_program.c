@@ -91,8 +91,8 @@ int main(void)
     size_t n = test_devices(idx, 16);
     for (size_t k = 0; k < n; k++) {
         const clembed__device *d = clembed__device_at(idx[k]);
-        cl_context ctx;
-        cl_command_queue q;
+        cl_context ctx = NULL;
+        cl_command_queue q = NULL;
         if (!ok(test_queue(d, &ctx, &q), "%s: context and queue", d->info.name))
             continue;
         cl_program prog = NULL;
@@ -129,8 +129,7 @@ int main(void)
         if (prog)
             clReleaseProgram(prog);
         /* Truncated entry. */
-        if (entry)
-            truncate(entry, 20);
+        ok(entry && truncate(entry, 20) == 0, "%s: the entry is truncated", d->info.name);
         rc = clembed__program_build(ctx, d, "common", o, &prog, &st3);
         ok(rc == CLEMBED_OK && !st3.from_cache && prog, "%s: a truncated entry is rebuilt", d->info.name);
         if (prog)

@@ -390,13 +390,15 @@ static void test_real(size_t index)
        clembed_errmsg());
     if (!p)
         return;
+    /* Where CLBlast runs the GEMMs, the gemm kernel is not tuned. */
     size_t got = clembed_profile_result_count(p);
-    if (got == clembed__n_kernels)
-        ok(1, "an entry for every registry kernel");
+    size_t want = clembed__n_kernels - (clembed__gemm_uses_clblast(dev) ? 1 : 0);
+    if (got == want)
+        ok(1, "an entry for every registry kernel that runs on this device (%zu)", want);
     else
         ok(got >= 1 && s.out_of_time == 1,
            "%zu of %zu kernels tuned before the budget ran out (a slow machine), and that is reported", got,
-           clembed__n_kernels);
+           want);
     int good = 1;
     unsigned checked = 0;
     cl_context ctx;

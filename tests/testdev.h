@@ -26,6 +26,9 @@ static size_t test_devices(size_t *idx, size_t cap)
 }
 
 /* A context and in-order profiling queue on a device. */
+#if defined(__GNUC__)
+__attribute__((unused))
+#endif
 static int test_queue(const clembed__device *d, cl_context *ctx, cl_command_queue *q)
 {
     cl_int err;
