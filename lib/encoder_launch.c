@@ -53,6 +53,10 @@ int clembed__kernel_fits(const clembed__kernel_def *k, const int *values, const 
             *why = "VEC must be 1, 2, 4, 8 or 16";
             return 0;
         }
+        if (strcmp(k->op, "attention") == 0 && head_dim(shape) % (uint32_t)vec != 0) {
+            *why = "VEC must divide the head dimension";
+            return 0;
+        }
     }
     if (strcmp(k->op, "copy") == 0) {
         int vec = param(k, values, "VEC", 1);

@@ -48,6 +48,8 @@ const clembed__kernel_def clembed__kernels[] = {
      {{"WG", 64, WG_OR_DRIVER_CHOICES}, {"VEC", 4, VEC_CHOICES}}, 0},
     {"attention", "online", "attention_f32", "attention", wg_kt_fits,
      {{"WG", 32, {8, 16, 32, 64, 128}}, {"KT", 32, {8, 16, 32, 64}}}, 0},
+    {"attention", "row", "attention_f32_row", "attention", wg_kt_fits,
+     {{"WG", 8, {1, 2, 4, 8, 16, 32, 64}}, {"KT", 32, {8, 16, 32, 64}}, {"VEC", 16, VEC_CHOICES}}, 1},
     {"pooling", "cols", "pooling_f32", "pooling", wg_fits, {{"WG", 64, WG_CHOICES}}, 0},
     {"l2norm", "rows", "l2norm_f32", "pooling", wg_pow2_fits, {{"WG", 64, {32, 64, 128, 256}}}, 0},
     /* GEMM for CPU drivers; GPUs get CLBlast (see lib/gemm.c). */
