@@ -42,6 +42,24 @@ t "--report prints the table with roofline fractions" \
 out=$(CLEMBED_PROFILE=off $bin info)
 t "CLEMBED_PROFILE=off turns it off" 'echo "$out" | grep -q "profile: *off"'
 
+# Tuning never moves results past the fidelity bound: the tuned profile's vectors against the
+# built-in defaults' (which test_tiny_models checks against sentence-transformers).
+head -n 60 "${top_srcdir:-.}/tests/data/fidelity/texts.jsonl" > "$tmp/texts.jsonl"
+$bin embed -m "$model" -d 0 --input-format jsonl -i "$tmp/texts.jsonl" -o "$tmp/tuned.jsonl" 2>/dev/null; rc1=$?
+CLEMBED_PROFILE=off $bin embed -m "$model" -d 0 --input-format jsonl -i "$tmp/texts.jsonl" \
+  -o "$tmp/off.jsonl" 2>/dev/null; rc2=$?
+cosines() {
+  python3 -c '
+import json, math, sys
+a = [json.loads(l) for l in open(sys.argv[1])]
+b = [json.loads(l) for l in open(sys.argv[2])]
+def cos(x, y):
+    return sum(p * q for p, q in zip(x, y)) / math.sqrt(sum(p * p for p in x) * sum(q * q for q in y))
+sys.exit(0 if len(a) == len(b) == 60 and min(cos(x, y) for x, y in zip(a, b)) >= 0.99999 else 1)' "$1" "$2"
+}
+t "the tuned profile gives the defaults' vectors (cosine >= 0.99999)" \
+  '[ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && cosines "$tmp/tuned.jsonl" "$tmp/off.jsonl"'
+
 # Stale, foreign and corrupt files.
 sed 's/"driver_version":[^,]*,/"driver_version":\t"0.0-old",/' "$file" > "$tmp/stale.json"
 out=$(CLEMBED_PROFILE=$tmp/stale.json $bin info)
