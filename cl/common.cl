@@ -57,6 +57,40 @@ void copy_f32_vec(__global float *dst, __global const float *src, const uint nve
         vstoreV(vloadV(i, src), i, dst);
 }
 
+/* LayerNorm((a + b) + c) of one row of n floats into out, gamma and beta
+ * applied, VEC columns at a time and the rest one by one: the row variants'
+ * body, for one work-item.  out may be c.  The row is read three times; the
+ * last two reads hit the cache. */
+inline void layernorm_row3(__global const float *a, __global const float *b, __global const float *c,
+                           __global const float *gamma, __global const float *beta, __global float *out,
+                           const uint n, const float eps)
+{
+    const uint nv = n / VEC, tail = nv * VEC;
+    floatV sv = 0.0f;
+    for (uint i = 0; i < nv; i++)
+        sv += (vloadV(i, a) + vloadV(i, b)) + vloadV(i, c);
+    float s = hsumV(sv);
+    for (uint k = tail; k < n; k++)
+        s += (a[k] + b[k]) + c[k];
+    const float mean = s / (float)n;
+    floatV vv = 0.0f;
+    for (uint i = 0; i < nv; i++) {
+        floatV d = ((vloadV(i, a) + vloadV(i, b)) + vloadV(i, c)) - mean;
+        vv += d * d;
+    }
+    float v = hsumV(vv);
+    for (uint k = tail; k < n; k++) {
+        float d = ((a[k] + b[k]) + c[k]) - mean;
+        v += d * d;
+    }
+    const float rstd = 1.0f / sqrt(v / (float)n + eps);
+    for (uint i = 0; i < nv; i++)
+        vstoreV((((vloadV(i, a) + vloadV(i, b)) + vloadV(i, c)) - mean) * rstd * vloadV(i, gamma) +
+                    vloadV(i, beta), i, out);
+    for (uint k = tail; k < n; k++)
+        out[k] = (((a[k] + b[k]) + c[k]) - mean) * rstd * gamma[k] + beta[k];
+}
+
 /* Sum of v over the work-group (WG a power of two); every work-item must
  * call it, and every work-item gets the sum.  red has WG entries. */
 inline float wg_sum(float v, __local float *red)

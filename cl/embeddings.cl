@@ -42,33 +42,7 @@ void embeddings_f32_row(__global const int *ids, __global const int *type_ids,
     const uint row = get_global_id(0);
     if (row >= rows)
         return;
-    __global const float *w = word + (size_t)ids[row] * hidden;
-    __global const float *p = pos + (size_t)((int)(row % seq) + pos_offset) * hidden;
-    __global const float *ty = type + (size_t)type_ids[row] * hidden;
-    __global float *o = out + (size_t)row * hidden;
-    const uint n = hidden / VEC, tail = n * VEC;  /* columns past tail one at a time */
-
-    floatV sv = 0.0f;
-    for (uint i = 0; i < n; i++)
-        sv += (vloadV(i, w) + vloadV(i, ty)) + vloadV(i, p);
-    float s = hsumV(sv);
-    for (uint k = tail; k < hidden; k++)
-        s += (w[k] + ty[k]) + p[k];
-    const float mean = s / (float)hidden;
-    floatV vv = 0.0f;
-    for (uint i = 0; i < n; i++) {
-        floatV d = ((vloadV(i, w) + vloadV(i, ty)) + vloadV(i, p)) - mean;
-        vv += d * d;
-    }
-    float v = hsumV(vv);
-    for (uint k = tail; k < hidden; k++) {
-        float d = ((w[k] + ty[k]) + p[k]) - mean;
-        v += d * d;
-    }
-    const float rstd = 1.0f / sqrt(v / (float)hidden + eps);
-    for (uint i = 0; i < n; i++)
-        vstoreV((((vloadV(i, w) + vloadV(i, ty)) + vloadV(i, p)) - mean) * rstd * vloadV(i, gamma) +
-                    vloadV(i, beta), i, o);
-    for (uint k = tail; k < hidden; k++)
-        o[k] = (((w[k] + ty[k]) + p[k]) - mean) * rstd * gamma[k] + beta[k];
+    layernorm_row3(word + (size_t)ids[row] * hidden, type + (size_t)type_ids[row] * hidden,
+                   pos + (size_t)((int)(row % seq) + pos_offset) * hidden, gamma, beta,
+                   out + (size_t)row * hidden, hidden, eps);
 }

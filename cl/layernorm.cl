@@ -33,8 +33,7 @@ void add_layernorm_f32(__global const float *x, __global const float *bias,
 
 /* One work-item per row, VEC columns at a time, WG rows per work-group: no
  * barriers and no local memory, for CPU drivers where a work-group is a
- * loop over its work-items.  The row is read three times; the last two
- * reads hit the cache. */
+ * loop over its work-items. */
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
 void add_layernorm_f32_row(__global const float *x, __global const float *bias,
                            __global const float *res, __global const float *gamma,
@@ -45,32 +44,5 @@ void add_layernorm_f32_row(__global const float *x, __global const float *bias,
     if (row >= rows)
         return;
     const size_t off = (size_t)row * hidden;
-    x += off;
-    res += off;
-    out += off;
-    const uint n = hidden / VEC, tail = n * VEC;  /* columns past tail one at a time */
-
-    floatV sv = 0.0f;
-    for (uint i = 0; i < n; i++)
-        sv += (vloadV(i, x) + vloadV(i, bias)) + vloadV(i, res);
-    float s = hsumV(sv);
-    for (uint k = tail; k < hidden; k++)
-        s += (x[k] + bias[k]) + res[k];
-    const float mean = s / (float)hidden;
-    floatV vv = 0.0f;
-    for (uint i = 0; i < n; i++) {
-        floatV d = ((vloadV(i, x) + vloadV(i, bias)) + vloadV(i, res)) - mean;
-        vv += d * d;
-    }
-    float v = hsumV(vv);
-    for (uint k = tail; k < hidden; k++) {
-        float d = ((x[k] + bias[k]) + res[k]) - mean;
-        v += d * d;
-    }
-    const float rstd = 1.0f / sqrt(v / (float)hidden + eps);
-    for (uint i = 0; i < n; i++)
-        vstoreV((((vloadV(i, x) + vloadV(i, bias)) + vloadV(i, res)) - mean) * rstd * vloadV(i, gamma) +
-                    vloadV(i, beta), i, out);
-    for (uint k = tail; k < hidden; k++)
-        out[k] = (((x[k] + bias[k]) + res[k]) - mean) * rstd * gamma[k] + beta[k];
+    layernorm_row3(x + off, bias, res + off, gamma, beta, out + off, hidden, eps);
 }

@@ -1,7 +1,6 @@
 /* Contexts: a device queue, the model's weights on it, built kernels and the
  * scratch for one batch under the token budget. */
 #include "encoder.h"
-#include "tk.h"
 #include "util.h"
 
 #include <pthread.h>
@@ -170,14 +169,11 @@ static clembed_status resolve_prompt(clembed_context *ctx, const clembed_context
     ep.max_length = ctx->max_tokens;
     ep.padding = 0;
     clembed_encoding *enc = NULL;
-    char *lowered = NULL;
-    if (m->do_lower_case && clembed__utf8_check(text, strlen(text)) == strlen(text)) {
-        if (!(lowered = clembed__py_lower(text, strlen(text), NULL)))
-            return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
-        text = lowered;
-    }
-    clembed_status rc = clembed_tokenizer_encode(m->tokenizer, text, (size_t)-1, NULL, 0, &ep, &enc);
-    free(lowered);
+    char *seen = clembed__model_text(m, NULL, text);
+    if (!seen)
+        return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
+    clembed_status rc = clembed_tokenizer_encode(m->tokenizer, seen, (size_t)-1, NULL, 0, &ep, &enc);
+    free(seen);
     if (rc != CLEMBED_OK) {
         clembed__errmsg_prefix("prompt");
         return rc;

@@ -80,13 +80,10 @@ done:
     return rc;
 }
 
-/* The text as the model's tokenizer sees it: the prompt before it, and
- * lowercased as Python's str.lower() does when sentence_bert_config.json
- * says do_lower_case.  Invalid UTF-8 is left for the tokenizer to report. */
-static char *model_text(const clembed_context *ctx, const char *text)
+char *clembed__model_text(const clembed_model *m, const char *prompt, const char *text)
 {
-    char *t = ctx->prompt ? clembed__asprintf("%s%s", ctx->prompt, text) : clembed__strdup(text);
-    if (!t || !ctx->model->do_lower_case)
+    char *t = prompt ? clembed__asprintf("%s%s", prompt, text) : clembed__strdup(text);
+    if (!t || !m->do_lower_case)
         return t;
     size_t len = strlen(t);
     if (clembed__utf8_check(t, len) != len)
@@ -121,7 +118,7 @@ static clembed_status embed_chunk(clembed_context *ctx, const char *const *texts
             goto done;
         }
         for (size_t i = 0; i < n; i++)
-            if (!(joined[i] = model_text(ctx, texts[first + i]))) {
+            if (!(joined[i] = clembed__model_text(m, ctx->prompt, texts[first + i]))) {
                 rc = clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
                 goto done;
             }

@@ -148,4 +148,10 @@ clembed_status clembed__track_event(clembed_context *ctx, int op, cl_event a, cl
 /* Waits for the queue and adds the pending events' times to the op totals. */
 clembed_status clembed__collect_events(clembed_context *ctx);
 
+/* The text as m's tokenizer sees it: prompt (may be NULL) before it, and
+ * lowercased as Python's str.lower() does when sentence_bert_config.json
+ * says do_lower_case.  Invalid UTF-8 is left for the tokenizer to report.
+ * NULL when out of memory; the caller frees it. */
+char *clembed__model_text(const clembed_model *m, const char *prompt, const char *text);
+
 #endif

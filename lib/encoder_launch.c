@@ -5,20 +5,18 @@
 #include <stdio.h>
 #include <string.h>
 
-static int param(const clembed__kernel_def *k, const int *values, const char *name, int fallback)
-{
-    for (size_t i = 0; i < clembed__kernel_n_params(k); i++)
-        if (strcmp(k->params[i].name, name) == 0)
-            return values ? values[i] : k->params[i].def;
-    return fallback;
-}
-
 static int param_index(const clembed__kernel_def *k, const char *name)
 {
     for (size_t i = 0; i < clembed__kernel_n_params(k); i++)
         if (strcmp(k->params[i].name, name) == 0)
             return (int)i;
     return -1;
+}
+
+static int param(const clembed__kernel_def *k, const int *values, const char *name, int fallback)
+{
+    int i = param_index(k, name);
+    return i < 0 ? fallback : values ? values[i] : k->params[i].def;
 }
 
 static uint32_t head_dim(const clembed__shape *s)

@@ -9,20 +9,6 @@
 
 enum { OTHER = 0, CASED = 1, IGNORABLE = 2 };
 
-static const clembed__uc_map *find_lower(uint32_t c)
-{
-    size_t lo = 0, hi = clembed__pylower_map_len;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (clembed__pylower_map[mid].cp < c)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < clembed__pylower_map_len && clembed__pylower_map[lo].cp == c ? &clembed__pylower_map[lo]
-                                                                              : NULL;
-}
-
 static int sigma_class(uint32_t c)
 {
     size_t lo = 0, hi = clembed__pylower_class_len;  /* last run starting at or before c */
@@ -85,7 +71,8 @@ char *clembed__py_lower(const char *s, size_t n, size_t *out_len)
             int final = neighbour(s, n, i, 0) == CASED && neighbour(s, n, i + len, 1) != CASED;
             o += clembed__utf8_enc(final ? 0x3C2 : 0x3C3, out + o);
         } else {
-            const clembed__uc_map *m = find_lower(c);
+            const clembed__uc_map *m =
+                clembed__uc_find_map(clembed__pylower_map, clembed__pylower_map_len, c);
             if (!m)
                 for (size_t k = 0; k < len; k++)
                     out[o++] = s[i + k];

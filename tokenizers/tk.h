@@ -110,6 +110,8 @@ size_t clembed__utf8_maximal_invalid(const char *s, size_t n);
 /* Checks UTF-8 validity; returns the offset of the first invalid byte, or len. */
 size_t clembed__utf8_check(const char *s, size_t len);
 
+/* The entry of sorted table t (n entries) for c, NULL when none. */
+const clembed__uc_map *clembed__uc_find_map(const clembed__uc_map *t, size_t n, uint32_t c);
 /* Lowercase mapping (Rust char::to_lowercase): writes up to 3 code points. */
 size_t clembed__uc_tolower(uint32_t c, uint32_t out[3]);
 /* Python's str.lower() (tools/gen_pylower_tables.py), as sentence-transformers

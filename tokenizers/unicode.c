@@ -108,7 +108,7 @@ size_t clembed__utf8_maximal_invalid(const char *s, size_t n)
     return k;
 }
 
-static const clembed__uc_map *find_map(const clembed__uc_map *t, size_t n, uint32_t c)
+const clembed__uc_map *clembed__uc_find_map(const clembed__uc_map *t, size_t n, uint32_t c)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {
@@ -131,7 +131,7 @@ size_t clembed__uc_tolower(uint32_t c, uint32_t out[3])
         out[0] = c;
         return 1;
     }
-    const clembed__uc_map *m = find_map(clembed__uc_lower, clembed__uc_lower_len, c);
+    const clembed__uc_map *m = clembed__uc_find_map(clembed__uc_lower, clembed__uc_lower_len, c);
     if (!m) {
         out[0] = c;
         return 1;
@@ -162,8 +162,8 @@ size_t clembed__uc_decompose(uint32_t c, int compat, uint32_t out[18])
         out[0] = c;
         return 1;
     }
-    const clembed__uc_map *m = compat ? find_map(clembed__uc_nfkd, clembed__uc_nfkd_len, c)
-                                      : find_map(clembed__uc_nfd, clembed__uc_nfd_len, c);
+    const clembed__uc_map *m = compat ? clembed__uc_find_map(clembed__uc_nfkd, clembed__uc_nfkd_len, c)
+                                      : clembed__uc_find_map(clembed__uc_nfd, clembed__uc_nfd_len, c);
     if (!m) {
         out[0] = c;
         return 1;

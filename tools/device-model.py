@@ -6,7 +6,7 @@ to a borrowed machine, and a PyTorch reference timed on the same corpus.
         the safetensors header (tensor names, dtypes, shapes, offsets) of a real model
     device-model.py weights HEADER.json  OUT.safetensors  [--seed N] [--std S]
         a safetensors file with that exact header and random weights: LayerNorm weights 1 and
-        biases 0, position_ids 0..n-1, everything else normal(0, std); numpy, else torch, else
+        biases 0, position_ids 0..n-1, everything else normal(0, std); numpy, else
         plain Python
     device-model.py reference MODEL_DIR CORPUS OUT.json [--batch 64] [--max-len 256]
                     [--compare A.jsonl[,B.jsonl] --compare-n N]
@@ -59,21 +59,6 @@ def tensor_bytes(name, meta, rng_kind, rng, std):
         else:
             a = (rng.standard_normal(count, dtype="float32") * std).astype(dt)
         return a.tobytes()
-    if rng_kind == "torch":
-        import torch
-        tdt = {"float32": torch.float32, "float16": torch.float16, "int64": torch.int64,
-               "int32": torch.int32}[dt]
-        if dt.startswith("int"):
-            a = torch.arange(count, dtype=tdt) % (meta["shape"][-1] if meta["shape"] else 1)
-        elif is_ln and name.endswith("weight"):
-            a = torch.ones(count, dtype=tdt)
-        elif name.endswith("bias") and is_ln:
-            a = torch.zeros(count, dtype=tdt)
-        else:
-            a = (torch.randn(count, generator=rng) * std).to(tdt)
-        import ctypes
-        a = a.contiguous()
-        return ctypes.string_at(a.data_ptr(), a.numel() * a.element_size())
     import array
     if dt.startswith("int"):
         last = meta["shape"][-1] if meta["shape"] else 1
@@ -96,12 +81,8 @@ def cmd_weights(header_path, out, seed=0, std=0.02):
         import numpy as np
         kind, rng = "numpy", np.random.default_rng(seed)
     except ImportError:
-        try:
-            import torch
-            kind, rng = "torch", torch.Generator().manual_seed(seed)
-        except ImportError:
-            import random
-            kind, rng = "python", random.Random(seed)
+        import random
+        kind, rng = "python", random.Random(seed)
     head = json.dumps(h, separators=(",", ":")).encode()
     head += b" " * (-len(head) % 8)
     names = sorted((k for k in h if k != "__metadata__"), key=lambda k: h[k]["data_offsets"][0])
