@@ -1,5 +1,5 @@
 /* out = act(x + bias), over rows of `cols` columns (cols a multiple of VEC).
- * act numbers follow clembed__act in lib/model.h (see common.cl).  out may
+ * act numbers follow clembed__act in lib/model/model.h (see common.cl).  out may
  * be x. */
 
 DEFINE_ACT(floatV, act_apply)

@@ -108,7 +108,7 @@ inline float wg_sum(float v, __local float *red)
     return r;
 }
 
-/* Activations, numbered as clembed__act in lib/model.h.  DEFINE_ACT(T, name)
+/* Activations, numbered as clembed__act in lib/model/model.h.  DEFINE_ACT(T, name)
  * defines `T name(T x, int act)` for a float or vector type T. */
 #define ACT_GELU 0
 #define ACT_GELU_TANH 1

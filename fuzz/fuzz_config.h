@@ -3,7 +3,7 @@
 #ifndef CLEMBED_FUZZ_CONFIG_H
 #define CLEMBED_FUZZ_CONFIG_H
 
-#include "model_files.h"
+#include "model/files.h"
 
 #include <stdint.h>
 #include <string.h>

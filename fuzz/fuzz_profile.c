@@ -1,6 +1,6 @@
 /* Profile files: any bytes parse or fail cleanly; what parses serializes, parses back to the same
  * text, and answers the runtime's questions without reading out of bounds. */
-#include "profile.h"
+#include "profile/profile.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* Fuzz target: a whole safetensors file (header and data area). */
-#include "safetensors.h"
+#include "model/safetensors.h"
 
 #include <string.h>
 

@@ -3,7 +3,7 @@
  * directory).  Byte 0 picks the tokenizer, byte 1 the parameters; with
  * the pair bit a 0x09 byte splits the rest into a pair. */
 #define _POSIX_C_SOURCE 200809L
-#include "tk_tokenizer.h"
+#include "tokenizers/tk_tokenizer.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* Fuzz target: tokenizer.json loading, then a few encodes and decodes with
  * whatever loaded. */
-#include "tk_tokenizer.h"
+#include "tokenizers/tk_tokenizer.h"
 
 #include <stdint.h>
 #include <stdlib.h>

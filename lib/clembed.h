@@ -422,8 +422,12 @@ typedef enum clembed_profile_state {
 /* "none", "used", "stale", "foreign", "corrupt", "off"; never NULL. */
 CLEMBED_API const char *clembed_profile_state_name(clembed_profile_state state);
 
+/* Profiles are small: a larger file is not one. */
+#define CLEMBED_PROFILE_MAX_BYTES ((size_t)16 << 20)
+
 /* Parses a serialized profile (`len` bytes; need not be NUL-terminated).
- * Malformed input gives CLEMBED_ERR_PROFILE and a message naming the field. */
+ * Malformed input gives CLEMBED_ERR_PROFILE and a message naming the field;
+ * more than CLEMBED_PROFILE_MAX_BYTES, CLEMBED_ERR_TOO_LARGE. */
 CLEMBED_API clembed_status clembed_profile_parse(const char *json, size_t len, clembed_profile **out);
 
 /* Serializes p; *out is NUL-terminated JSON to release with free(). */

@@ -1,5 +1,5 @@
 /* Status codes, thread-local detail messages, the logger, version. */
-#include "internal.h"
+#include "core/internal.h"
 #include "tap.h"
 
 #include <pthread.h>

@@ -3,9 +3,9 @@
 #ifndef CLEMBED_TEST_FIDELITY_DATA_H
 #define CLEMBED_TEST_FIDELITY_DATA_H
 
-#include "encoder.h"
+#include "encoder/encoder.h"
 #include "testdev.h"
-#include "util.h"
+#include "core/util.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>

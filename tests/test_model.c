@@ -4,7 +4,7 @@
  * holds the reference's view: configuration, module chain, dimensions, effective max length,
  * prompts, parameter counts and sample tensor values. */
 #define _DEFAULT_SOURCE
-#include "model.h"
+#include "model/model.h"
 #include "tap.h"
 
 #include <cjson/cJSON.h>

@@ -1,9 +1,9 @@
 /* Every registry kernel against its double-precision host reference (the op
- * harness of lib/ops.c), on every device: the defaults, every choice of each
+ * harness of lib/tune/harness.c), on every device: the defaults, every choice of each
  * parameter with the others at their defaults, several seeds, and shapes that
  * do not divide the work-group sizes. */
-#include "encoder_launch.h"
-#include "ops.h"
+#include "runtime/launch.h"
+#include "tune/harness.h"
 #include "testdev.h"
 
 #include <math.h>

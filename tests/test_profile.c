@@ -2,9 +2,9 @@
  * files, the lookup order and what the runtime reads from a profile.  Most of it runs on
  * made-up devices, so it needs no OpenCL. */
 #define _POSIX_C_SOURCE 200809L
-#include "profile.h"
+#include "profile/profile.h"
 #include "tap.h"
-#include "util.h"
+#include "core/util.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,9 +1,9 @@
 /* Embedded sources, the registry, the program builder and its binary cache. */
 #define _POSIX_C_SOURCE 200809L
-#include "kernels.h"
-#include "program.h"
+#include "runtime/kernels.h"
+#include "runtime/program.h"
 #include "testdev.h"
-#include "util.h"
+#include "core/util.h"
 
 #include <string.h>
 #include <sys/stat.h>

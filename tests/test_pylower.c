@@ -3,8 +3,8 @@
  * (tools/gen_pylower_tables.py --golden), from UDHR texts to every mapped
  * code point and capital sigma in each context of the Final_Sigma rule. */
 #include "tap.h"
-#include "tk.h"
-#include "util.h"
+#include "tokenizers/tk.h"
+#include "core/util.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * zero-size and scalar tensors, leading and trailing whitespace, metadata, every dtype), what it
  * forbids (with the reason in the message), alignment, and fp16/bf16 conversion against values
  * fixed by IEEE 754 and the bfloat16 definition. */
-#include "safetensors.h"
+#include "model/safetensors.h"
 #include "tap.h"
 
 #include <math.h>

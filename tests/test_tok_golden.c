@@ -7,7 +7,7 @@
  *
  * Usage: test_tok_golden [NAME...]   (default: all committed tokenizers) */
 #define _POSIX_C_SOURCE 200809L
-#include "tk_tokenizer.h"
+#include "tokenizers/tk_tokenizer.h"
 #include "tap.h"
 
 #include <cjson/cJSON.h>

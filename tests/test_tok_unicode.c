@@ -4,7 +4,7 @@
  * of 4096 code points (tools/gen_unicode_tables.py --expected).  The inputs
  * and the output encoding here are the same as there. */
 #define _POSIX_C_SOURCE 200809L
-#include "tk_tokenizer.h"
+#include "tokenizers/tk_tokenizer.h"
 #include "tap.h"
 
 #include <cjson/cJSON.h>

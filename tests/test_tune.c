@@ -2,10 +2,11 @@
  * that rejects wrong candidates (one is wrong on purpose here), checkpoints, interruption and
  * resumption, and that what it chooses computes the same results as the defaults. */
 #define _POSIX_C_SOURCE 200809L
-#include "program.h"
+#include "encoder/encoder.h"
+#include "runtime/program.h"
 #include "testdev.h"
-#include "tune.h"
-#include "util.h"
+#include "tune/tune.h"
+#include "core/util.h"
 
 #include <math.h>
 #include <string.h>

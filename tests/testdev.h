@@ -2,7 +2,7 @@
 #ifndef CLEMBED_TESTDEV_H
 #define CLEMBED_TESTDEV_H
 
-#include "device.h"
+#include "runtime/device.h"
 #include "tap.h"
 
 /* Devices to test: all, or those matching CLEMBED_TEST_DEVICE when set. */

@@ -376,6 +376,19 @@ static int chain(const clembed__decoder *d, slist *l)
     return 1;
 }
 
+static const clembed__added *added_by_id(const clembed__tokenizer_impl *tk, int32_t id)
+{
+    /* tk->added is sorted by id, one token per id */
+    size_t lo = 0, hi = tk->n_added;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (tk->added[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < tk->n_added && tk->added[lo].id == id ? &tk->added[lo] : NULL;
+}
 
 clembed_status clembed_tokenizer_decode(const clembed_tokenizer *tok, const int32_t *ids, size_t n,
                                         int skip_special, char **out)
@@ -390,7 +403,7 @@ clembed_status clembed_tokenizer_decode(const clembed_tokenizer *tok, const int3
         size_t len = 0;
         const char *s = NULL;
         /* an added token decodes to its normalized form, as the reference does */
-        const clembed__added *ad = clembed__added_by_id(tk, ids[i]);
+        const clembed__added *ad = added_by_id(tk, ids[i]);
         if (ad) {
             s = ad->norm && ad->normalized ? ad->norm : ad->content;
             len = ad->norm && ad->normalized ? ad->norm_len : ad->len;

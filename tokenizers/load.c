@@ -1,6 +1,6 @@
 /* Opening a tokenizer.json: the components, added tokens, truncation, padding. */
 #include "tk_tokenizer.h"
-#include "util.h"
+#include "core/util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -51,32 +51,6 @@ static clembed_status build_set(clembed__tokenizer_impl *tk, clembed__added_set 
     }
     set->first[256] = (uint32_t)k;
     return CLEMBED_OK;
-}
-
-const clembed__added *clembed__added_by_id(const clembed__tokenizer_impl *tk, int32_t id)
-{
-    /* tk->added is sorted by id, one token per id */
-    size_t lo = 0, hi = tk->n_added;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (tk->added[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < tk->n_added && tk->added[lo].id == id ? &tk->added[lo] : NULL;
-}
-
-const char *clembed__id_to_token(const clembed__tokenizer_impl *tk, int32_t id, size_t *len)
-{
-    const clembed__added *a = clembed__added_by_id(tk, id);
-    if (a) {
-        *len = a->len;
-        return a->content;
-    }
-    if (id < 0)
-        return NULL;
-    return clembed__vocab_str(&tk->model->vocab, (uint32_t)id, len);
 }
 
 static int by_id_then_index(const void *x, const void *y)

@@ -1,6 +1,7 @@
 # The tokenizer (tokenizer.json), see tokenizers/.
 libclembed_core_la_SOURCES += \
-	tokenizers/unicode.c tokenizers/unicode_tables.c tokenizers/arena.c \
+	tokenizers/unicode.c tokenizers/unicode_tables.c tokenizers/arena.c tokenizers/vocab.c \
+	tokenizers/piece.c tokenizers/tkjson.c tokenizers/pattern.c tokenizers/bytelevel.c \
 	tokenizers/normalize.c tokenizers/pretok.c tokenizers/models.c tokenizers/bpe.c \
 	tokenizers/unigram.c tokenizers/post.c tokenizers/decode.c tokenizers/load.c \
 	tokenizers/tokenizer.c tokenizers/pylower.c tokenizers/pylower_tables.c

@@ -108,38 +108,6 @@ void clembed__model_free(clembed__model *m)
     free(m);
 }
 
-/* A {token: id} object into the vocabulary. */
-clembed_status clembed__vocab_load_map(const cJSON *v, clembed__vocab *vocab)
-{
-    if (!cJSON_IsObject(v))
-        return clembed__fail(CLEMBED_ERR_FORMAT, "tokenizer.json: model.vocab is not an object");
-    const cJSON *e;
-    /* Ids index dense arrays: a vocabulary whose ids leave most numbers
-     * unused (never seen in real files) would cost memory out of all
-     * proportion, so it is refused. */
-    double max_id = -1;
-    size_t count = 0;
-    cJSON_ArrayForEach(e, v) {
-        count++;
-        if (cJSON_IsNumber(e) && e->valuedouble > max_id)
-            max_id = e->valuedouble;
-    }
-    if (max_id >= 2.0 * (double)count + 1024)
-        return clembed__fail(CLEMBED_ERR_UNSUPPORTED,
-                             "tokenizer.json: model.vocab ids are sparse (largest %.0f for %zu tokens)", max_id,
-                             count);
-    cJSON_ArrayForEach(e, v) {
-        if (!cJSON_IsNumber(e) || e->valuedouble < 0 || e->valuedouble > 0x7FFFFFF0 ||
-            e->valuedouble != (double)(uint32_t)e->valuedouble)
-            return clembed__fail(CLEMBED_ERR_FORMAT, "tokenizer.json: model.vocab[\"%s\"] is not a valid id",
-                                 e->string ? e->string : "");
-        clembed_status rc = clembed__vocab_add(vocab, e->string, strlen(e->string), (uint32_t)e->valuedouble);
-        if (rc != CLEMBED_OK)
-            return rc;
-    }
-    return clembed__vocab_index(vocab);
-}
-
 clembed_status clembed__model_load(const cJSON *j, clembed__model **out)
 {
     *out = NULL;

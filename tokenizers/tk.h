@@ -10,7 +10,7 @@
 #ifndef CLEMBED_TK_H
 #define CLEMBED_TK_H
 
-#include "internal.h"
+#include "core/internal.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -217,6 +217,12 @@ typedef struct clembed__pattern {
 /* A match list over a piece: [s, e) byte ranges, is_match flag. */
 typedef struct clembed__match { uint32_t s, e; int m; } clembed__match;
 typedef CLEMBED__VEC(clembed__match) clembed__matches;
+
+static inline int clembed__match_push(clembed__arena *a, clembed__matches *out, size_t s, size_t e, int m)
+{
+    clembed__match x = {(uint32_t)s, (uint32_t)e, m};
+    return CLEMBED__VEC_PUSH(a, *out, x);
+}
 
 /* Finds the matches of pat in s (non-overlapping, left to right) and fills
  * `out` with matches and the gaps between them, as the reference's

@@ -15,6 +15,9 @@ long long clembed__tkjson_int(const cJSON *j, const char *key, long long dflt);
 /* A malloc'ed copy of s and its length. */
 char *clembed__tkjson_strdup(const char *s, size_t *len);
 
+/* A {token: id} object into vocab (indexed). */
+clembed_status clembed__vocab_load_map(const cJSON *v, clembed__vocab *vocab);
+
 /* {"String": "..."} or {"Regex": "..."}. */
 clembed_status clembed__pattern_load(const cJSON *j, clembed__pattern *out);
 clembed_status clembed__normalizer_load(const cJSON *j, int depth, clembed__normalizer **out);

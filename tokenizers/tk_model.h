@@ -34,8 +34,6 @@ int clembed__unigram_tokenize(clembed__arena *a, const clembed__model *m, const 
 void clembed__unigram_free(clembed__unigram *u);
 
 clembed_status clembed__model_load(const cJSON *j, clembed__model **out);
-/* A {token: id} object into vocab (indexed). */
-clembed_status clembed__vocab_load_map(const cJSON *v, clembed__vocab *vocab);
 
 /* Negative results of a model's tokenize: */
 #define CLEMBED__TK_NOMEM 0

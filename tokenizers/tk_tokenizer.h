@@ -91,9 +91,4 @@ void clembed__post_free(clembed__post *p);
 clembed_status clembed__decoder_load(const cJSON *j, int depth, clembed__decoder **out);
 void clembed__decoder_free(clembed__decoder *d);
 
-/* The string of an id: an added token's content or the model's token. */
-const char *clembed__id_to_token(const clembed__tokenizer_impl *tk, int32_t id, size_t *len);
-/* The added token with this id, NULL when none. */
-const clembed__added *clembed__added_by_id(const clembed__tokenizer_impl *tk, int32_t id);
-
 #endif

@@ -3,7 +3,7 @@
  * the public API. */
 #define _POSIX_C_SOURCE 200809L
 #include "tk_tokenizer.h"
-#include "util.h"
+#include "core/util.h"
 
 #include <pthread.h>
 #include <stdio.h>

@@ -3,6 +3,7 @@
  * resumable journal, the progress line and the report. */
 #define _POSIX_C_SOURCE 200809L
 #include "clembed.h"
+#include "core/fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -63,100 +64,15 @@ static int fail(const char *what, clembed_status rc)
 
 /* ---- files ------------------------------------------------------------------ */
 
-static int mkdir_p(const char *path)
-{
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return -1;
-    for (char *p = buf + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            char c = *p;
-            *p = '\0';
-            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-                return -1;
-            *p = c;
-            if (c == '\0')
-                break;
-        }
-    }
-    return 0;
-}
-
-static char *read_all(const char *path, size_t *len, int *missing)
-{
-    *missing = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        *missing = errno == ENOENT;
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap + 1);
-    while (buf) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (n < cap)
-            break;
-        if (cap >= ((size_t)64 << 20))
-            break;
-        char *grown = realloc(buf, 2 * cap + 1);
-        if (!grown) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = grown;
-        cap *= 2;
-    }
-    fclose(f);
-    if (buf)
-        buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
-/* Through a temporary file in the same directory and a rename: whoever reads
- * the path sees the old file or the new one.  Two tuners writing the same
- * path leave one of the two whole files. */
-static int write_atomic(const char *path, const char *text)
-{
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0)
-        return -1;
-    size_t left = strlen(text);
-    const char *p = text;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            close(fd);
-            unlink(tmp);
-            return -1;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        errno = e;
-        return -1;
-    }
-    return 0;
-}
-
 /* A profile file: parsed, or NULL with a message on stderr saying why not. */
 static clembed_profile *load(const char *path, const char *role, int quiet)
 {
     size_t len = 0;
-    int missing = 0;
-    char *text = read_all(path, &len, &missing);
-    if (!text) {
-        if (!missing)
-            fprintf(stderr, "clembed-tune: cannot read %s %s: %s\n", role, path, strerror(errno));
+    char *text = NULL, msg[4400];
+    int err = clembed__fio_read(path, CLEMBED_PROFILE_MAX_BYTES, &text, &len, msg, sizeof msg);
+    if (err) {
+        if (err != ENOENT)
+            fprintf(stderr, "clembed-tune: cannot read %s: %s\n", role, msg);
         return NULL;
     }
     clembed_profile *p = NULL;
@@ -292,10 +208,10 @@ static void on_checkpoint(const clembed_profile *p, void *user)
     char *json = NULL;
     if (clembed_profile_to_json(p, &json) != CLEMBED_OK)
         return;
-    if (write_atomic(pg->partial, json) != 0) {
+    char msg[4400];
+    if (clembed__fio_write_atomic(pg->partial, json, strlen(json), msg, sizeof msg) != 0) {
         clear_line(pg);
-        fprintf(stderr, "clembed-tune: cannot write %s: %s (an interruption will lose this run)\n", pg->partial,
-                strerror(errno));
+        fprintf(stderr, "clembed-tune: %s (an interruption will lose this run)\n", msg);
     }
     free(json);
 }
@@ -506,9 +422,11 @@ int main(int argc, char **argv)
     char *slash = strrchr(dir, '/');
     if (slash && slash != dir) {
         *slash = '\0';
-        if (mkdir_p(dir) != 0) {
-            fprintf(stderr, "clembed-tune: cannot create %s: %s%s\n", dir, strerror(errno),
-                    system_dir && errno == EACCES ? " (--system needs root)" : "");
+        char msg[4400];
+        int err = clembed__fio_mkdir_p(dir, msg, sizeof msg);
+        if (err) {
+            fprintf(stderr, "clembed-tune: %s%s\n", msg,
+                    system_dir && err == EACCES ? " (--system needs root)" : "");
             return 1;
         }
     }
@@ -606,19 +524,19 @@ int main(int argc, char **argv)
         drop_lock(lock, lock_path);
         return fail("serializing the profile", rc);
     }
-    int status = 0;
+    int status = 0, err;
+    char msg[4400];
     if (!clembed_profile_complete(p)) {
-        if (write_atomic(partial, json) != 0) {
-            fprintf(stderr, "clembed-tune: cannot write %s: %s\n", partial, strerror(errno));
+        if (clembed__fio_write_atomic(partial, json, strlen(json), msg, sizeof msg) != 0) {
+            fprintf(stderr, "clembed-tune: %s\n", msg);
             status = 1;
         } else {
             fprintf(stderr, "clembed-tune: interrupted; what was measured is in %s, and the same command "
                             "resumes it\n", partial);
             status = 130;
         }
-    } else if (write_atomic(path, json) != 0) {
-        fprintf(stderr, "clembed-tune: cannot write %s: %s%s\n", path, strerror(errno),
-                system_dir && errno == EACCES ? " (--system needs root)" : "");
+    } else if ((err = clembed__fio_write_atomic(path, json, strlen(json), msg, sizeof msg)) != 0) {
+        fprintf(stderr, "clembed-tune: %s%s\n", msg, system_dir && err == EACCES ? " (--system needs root)" : "");
         status = 1;
     } else {
         unlink(partial);

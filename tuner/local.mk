@@ -1,6 +1,6 @@
 # clembed-tune: the device tuner (see tuner/).
 bin_PROGRAMS += tuner/clembed-tune
-tuner_clembed_tune_SOURCES = tuner/clembed-tune.c
+tuner_clembed_tune_SOURCES = tuner/clembed-tune.c lib/core/fileio.c lib/core/fileio.h
 tuner_clembed_tune_LDADD = libclembed.la -lm
 
 # make install tunes the local device with the freshly installed tuner and

@@ -1,0 +1,517 @@
+/* Contexts: a device queue, the model's weights on it, built kernels and the
+ * scratch for one batch under the token budget. */
+#include "encoder/encoder.h"
+#include "core/util.h"
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Sequences per device batch at most: bounds the pooled-vector buffers. */
+#define MAX_BATCH 512u
+/* Head sizes the attention kernel keeps in private arrays. */
+#define MAX_HEAD_DIM 256
+
+/* One OpenCL context per device for the whole process, shared by every
+ * clembed context on it: CLBlast caches its compiled GEMM kernels per OpenCL
+ * context and only in memory, so a fresh OpenCL context per clembed context
+ * would recompile them (seconds to minutes on CPU drivers) each time.  The
+ * table keeps one reference for the life of the process. */
+#define MAX_SHARED_DEVICES 64
+static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
+static cl_context shared[MAX_SHARED_DEVICES];
+
+static cl_context shared_cl_context(const clembed__device *dev, size_t index, cl_int *err)
+{
+    *err = CL_SUCCESS;
+    if (index >= MAX_SHARED_DEVICES)
+        return clCreateContext(NULL, 1, &dev->id, NULL, NULL, err);
+    pthread_mutex_lock(&shared_lock);
+    if (!shared[index])
+        shared[index] = clCreateContext(NULL, 1, &dev->id, NULL, NULL, err);
+    cl_context c = shared[index];
+    if (c)
+        clRetainContext(c);   /* the caller's reference */
+    pthread_mutex_unlock(&shared_lock);
+    return c;
+}
+
+void clembed_context_params_init(clembed_context_params *p)
+{
+    if (!p)
+        return;
+    memset(p, 0, sizeof *p);
+    p->size = sizeof *p;
+    p->normalize = -1;
+}
+
+static const char *act_supported(clembed__act a)
+{
+    return a <= CLEMBED__ACT_IDENTITY ? NULL : "an activation this library does not know";
+}
+
+/* The transformer's configuration and the module chain, checked against what
+ * the encoder implements; fills the chain fields of ctx. */
+static clembed_status check_model(clembed_context *ctx)
+{
+    const clembed_model *m = ctx->model;
+    const clembed__encoder_config *c = &m->cfg;
+    if (strcmp(c->model_type, "bert") != 0)
+        return clembed__fail(CLEMBED_ERR_UNSUPPORTED, "%s: model_type '%s': this encoder runs BERT "
+                             "models (model_type 'bert')", m->dir, c->model_type);
+    if (c->hidden_size <= 0 || c->num_heads <= 0 || c->hidden_size % c->num_heads != 0 ||
+        c->hidden_size / c->num_heads > MAX_HEAD_DIM || c->num_layers < 0 ||
+        c->intermediate_size <= 0 || c->vocab_size <= 0 || c->max_position_embeddings <= 0 ||
+        c->position_offset < 0 || c->position_offset >= c->max_position_embeddings)
+        return clembed__fail(CLEMBED_ERR_UNSUPPORTED, "%s: config.json: hidden_size %d, "
+                             "num_attention_heads %d, intermediate_size %d, max_position_embeddings "
+                             "%d: expected positive sizes, heads dividing hidden_size into heads of at "
+                             "most %d", m->dir, c->hidden_size, c->num_heads, c->intermediate_size,
+                             c->max_position_embeddings, MAX_HEAD_DIM);
+    if (act_supported(c->hidden_act))
+        return clembed__fail(CLEMBED_ERR_UNSUPPORTED, "%s: hidden_act is %s", m->dir,
+                             act_supported(c->hidden_act));
+    size_t i = 0;
+    if (m->n_modules == 0 || m->modules[0].kind != CLEMBED__MOD_TRANSFORMER)
+        return clembed__fail(CLEMBED_ERR_UNSUPPORTED, "%s: the module chain does not start with the "
+                             "transformer", m->dir);
+    for (i = 1; i < m->n_modules && m->modules[i].kind != CLEMBED__MOD_POOLING; i++)
+        ;
+    if (i != 1 || i == m->n_modules)
+        return clembed__fail(CLEMBED_ERR_UNSUPPORTED, "%s: modules.json: expected a Pooling module "
+                             "right after the transformer", m->dir);
+    const clembed__module *pool = &m->modules[1];
+    if (pool->n_pool < 1 || pool->n_pool > CLEMBED__POOL_MAX_MODES)
+        return clembed__fail(CLEMBED_ERR_UNSUPPORTED, "%s: %s: %d pooling modes; expected 1 to %d",
+                             m->dir, pool->path, pool->n_pool, CLEMBED__POOL_MAX_MODES);
+    if (pool->pool_in_dim && pool->pool_in_dim != c->hidden_size)
+        return clembed__fail(CLEMBED_ERR_FORMAT, "%s: %s: word_embedding_dimension %d differs from "
+                             "hidden_size %d", m->dir, pool->path, pool->pool_in_dim, c->hidden_size);
+    ctx->pool_order = 0;
+    for (int k = 0; k < pool->n_pool; k++) {
+        unsigned bit = pool->pool_list[k], num = 0;
+        while (num < 6 && bit != 1u << num)
+            num++;
+        if (num == 6)
+            return clembed__fail(CLEMBED_ERR_UNSUPPORTED, "%s: %s: unknown pooling mode", m->dir,
+                                 pool->path);
+        ctx->pool_order |= num << (3 * k);
+    }
+    ctx->pool_n = (uint32_t)pool->n_pool;
+    ctx->pool_width = ctx->pool_n * (uint32_t)c->hidden_size;
+    ctx->max_width = ctx->pool_width;
+    uint32_t width = ctx->pool_width;
+    ctx->head = calloc(m->n_modules, sizeof *ctx->head);
+    if (!ctx->head)
+        return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
+    for (i = 2; i < m->n_modules; i++) {
+        const clembed__module *mod = &m->modules[i];
+        clembed__head_step *s = &ctx->head[ctx->n_head++];
+        s->kind = mod->kind;
+        s->mod = mod;
+        if (mod->kind == CLEMBED__MOD_NORMALIZE)
+            continue;
+        if (mod->kind != CLEMBED__MOD_DENSE)
+            return clembed__fail(CLEMBED_ERR_UNSUPPORTED, "%s: module '%s' after pooling: only Dense "
+                                 "and Normalize are supported there", m->dir, mod->path);
+        if (mod->in_features != (int)width || mod->out_features <= 0)
+            return clembed__fail(CLEMBED_ERR_FORMAT, "%s: Dense module '%s' takes %d features, but "
+                                 "the chain gives it %u", m->dir, mod->path, mod->in_features, width);
+        if (act_supported(mod->dense_act))
+            return clembed__fail(CLEMBED_ERR_UNSUPPORTED, "%s: Dense module '%s' has %s", m->dir,
+                                 mod->path, act_supported(mod->dense_act));
+        s->in = width;
+        s->out = width = (uint32_t)mod->out_features;
+        s->act = mod->dense_act;
+        if (width > ctx->max_width)
+            ctx->max_width = width;
+    }
+    ctx->chain_dim = width;
+    return CLEMBED_OK;
+}
+
+/* The prompt and how many of its tokens pooling leaves out, as
+ * sentence-transformers counts them: the prompt encoded alone, less a
+ * trailing special token. */
+static clembed_status resolve_prompt(clembed_context *ctx, const clembed_context_params *p)
+{
+    const clembed_model *m = ctx->model;
+    const char *text = p->prompt;
+    if (!text) {
+        const char *name = p->prompt_name ? p->prompt_name : m->default_prompt_name;
+        if (name) {
+            text = clembed__model_prompt(m, name);
+            if (!text) {
+                char list[512] = "";
+                size_t used = 0;
+                for (size_t i = 0; i < m->n_prompts && used < sizeof list; i++)
+                    used += (size_t)snprintf(list + used, sizeof list - used, "%s'%s'", i ? ", " : "",
+                                             m->prompts[i].name);
+                return clembed__fail(CLEMBED_ERR_NOT_FOUND, "%s: no prompt named '%s' (the model has %s)",
+                                     m->dir, name, m->n_prompts ? list : "none");
+            }
+        }
+    }
+    if (!text || !*text)
+        return CLEMBED_OK;
+    if (!(ctx->prompt = clembed__strdup(text)))
+        return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
+    if (m->modules[1].include_prompt)
+        return CLEMBED_OK;
+    if (!m->tokenizer)
+        return clembed__fail(CLEMBED_ERR_INVALID_ARG, "%s: the model was opened without its "
+                             "tokenizer, which counts the prompt's tokens", m->dir);
+    clembed_encode_params ep;
+    clembed_encode_params_init(&ep);
+    ep.truncation = 1;
+    ep.max_length = ctx->max_tokens;
+    ep.padding = 0;
+    clembed_encoding *enc = NULL;
+    char *seen = clembed__model_text(m, NULL, text);
+    if (!seen)
+        return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
+    clembed_status rc = clembed_tokenizer_encode(m->tokenizer, seen, (size_t)-1, NULL, 0, &ep, &enc);
+    free(seen);
+    if (rc != CLEMBED_OK) {
+        clembed__errmsg_prefix("prompt");
+        return rc;
+    }
+    size_t n = enc->n;
+    if (n > 0 && enc->special_mask[n - 1])
+        n--;
+    ctx->prompt_tokens = (uint32_t)n;
+    clembed_encoding_free(enc);
+    return CLEMBED_OK;
+}
+
+/* Builds op's kernel: the profile's choice, else the built-in defaults;
+ * parameters that do not fit this model (a vector wider than a row, tiles
+ * larger than local memory) are halved until they do. */
+static clembed_status build_op(clembed_context *ctx, const char *op, const clembed__shape *s,
+                               int scalar, clembed__kinst *out)
+{
+    const clembed__kernel_def *k =
+        clembed__profile_variant(ctx->profile, op, s, ctx->dev->info.type == CLEMBED_DEVICE_CPU);
+    if (!k)
+        return clembed__fail(CLEMBED_ERR_INTERNAL, "no kernel for op '%s' in the registry", op);
+    int v[CLEMBED_MAX_PARAMS];
+    if (ctx->profile && clembed__profile_nearest(ctx->profile, k->kernel, s)) {
+        clembed__profile_params(ctx->profile, k, s, v);
+        clembed__kernel_fit(k, v, s, ctx->dev, scalar);
+    } else {
+        clembed__kernel_defaults(k, ctx->dev, s, scalar, v);
+    }
+    return clembed__kinst_build(ctx->cl, ctx->dev, k, v, s, out);
+}
+
+/* The scratch of one batch, listed once: the memory check, the allocation and the release all
+ * read this table.  A buffer holds rows x cols floats (int32 for ids) times `mult`, where rows
+ * are the batch's tokens (T = batch_tokens) or sequences (B = max_batch), and cols one of the
+ * widths below. */
+enum { ROWS_T, ROWS_B };
+enum { COLS_1, COLS_H, COLS_I, COLS_WIDTH };
+
+static const struct scratch_def {
+    const char *what;         /* for messages */
+    size_t field;             /* the cl_mem in clembed_context */
+    cl_mem_flags flags;
+    int rows, cols;
+    unsigned mult;
+    const char *writer, *reader;
+} scratch_defs[] = {
+    {"token ids", offsetof(clembed_context, ids), CL_MEM_READ_ONLY, ROWS_T, COLS_1, 1, "host", "embeddings"},
+    {"token types", offsetof(clembed_context, types), CL_MEM_READ_ONLY, ROWS_T, COLS_1, 1, "host",
+     "embeddings"},
+    {"lengths", offsetof(clembed_context, lens), CL_MEM_READ_ONLY, ROWS_B, COLS_1, 1, "host",
+     "attention, pooling"},
+    {"hidden states", offsetof(clembed_context, hidden), CL_MEM_READ_WRITE, ROWS_T, COLS_H, 1,
+     "embeddings, layer norms", "GEMMs, pooling"},
+    {"query/key/value", offsetof(clembed_context, qkv), CL_MEM_READ_WRITE, ROWS_T, COLS_H, 3,
+     "gemm qkv, gemm attention out", "attention, attention layer norm"},
+    {"attention output", offsetof(clembed_context, ctxb), CL_MEM_READ_WRITE, ROWS_T, COLS_H, 1,
+     "attention, gemm ffn out", "gemm attention out, feed-forward layer norm"},
+    {"feed-forward activations", offsetof(clembed_context, inter), CL_MEM_READ_WRITE, ROWS_T, COLS_I, 1,
+     "gemm ffn in", "gemm ffn out"},
+    {"pooled vectors", offsetof(clembed_context, vec_a), CL_MEM_READ_WRITE, ROWS_B, COLS_WIDTH, 1,
+     "pooling, Dense", "Dense, Normalize"},
+    {"pooled vectors", offsetof(clembed_context, vec_b), CL_MEM_READ_WRITE, ROWS_B, COLS_WIDTH, 1,
+     "Dense", "Dense, Normalize"},
+    {"output vectors", offsetof(clembed_context, vec_out), CL_MEM_WRITE_ONLY, ROWS_B, COLS_WIDTH, 1,
+     "truncation and normalization", "host"},
+};
+
+static cl_mem *scratch_mem(clembed_context *ctx, const struct scratch_def *d)
+{
+    return (cl_mem *)((char *)ctx + d->field);
+}
+
+static uint64_t scratch_size(const clembed_context *ctx, const struct scratch_def *d)
+{
+    const clembed__encoder_config *c = &ctx->model->cfg;
+    const uint64_t rows = d->rows == ROWS_T ? ctx->batch_tokens : ctx->max_batch;
+    const uint64_t cols = d->cols == COLS_H       ? (uint64_t)c->hidden_size
+                          : d->cols == COLS_I     ? (uint64_t)c->intermediate_size
+                          : d->cols == COLS_WIDTH ? ctx->max_width
+                                                  : 1;
+    return 4 * rows * cols * d->mult;
+}
+
+/* What the context will hold on the device, checked against the device's
+ * limits before anything is allocated. */
+static clembed_status check_memory(clembed_context *ctx)
+{
+    const uint64_t T = ctx->batch_tokens;
+    uint64_t biggest = 0, scratch_bytes = 0, weights = 0;
+    for (size_t i = 0; i < CLEMBED_ARRAY_LEN(scratch_defs); i++) {
+        uint64_t b = scratch_size(ctx, &scratch_defs[i]);
+        scratch_bytes += b;
+        if (b > biggest)
+            biggest = b;
+    }
+    for (size_t i = 0; i < ctx->model->n_tensors; i++)
+        weights += 4 * (uint64_t)clembed__tensor_numel(&ctx->model->tensors[i]);
+    const clembed_device_info *d = &ctx->dev->info;
+    if (biggest > d->max_alloc_bytes)
+        return clembed__fail(CLEMBED_ERR_DEVICE_MEMORY, "%s: batch_tokens %u needs buffers of %.1f MiB, "
+                             "more than the device's largest allocation (%.1f MiB); use a batch_tokens "
+                             "(--batch-tokens) of at most %llu", d->name, ctx->batch_tokens,
+                             biggest / 1048576.0, d->max_alloc_bytes / 1048576.0,
+                             (unsigned long long)(T * d->max_alloc_bytes / biggest));
+    if (scratch_bytes + weights > d->global_mem_bytes)
+        return clembed__fail(CLEMBED_ERR_DEVICE_MEMORY, "%s: the model (%.1f MiB) and scratch for "
+                             "batch_tokens %u (%.1f MiB) exceed the device's %.1f MiB; use a smaller "
+                             "batch_tokens (--batch-tokens)", d->name, weights / 1048576.0,
+                             ctx->batch_tokens, scratch_bytes / 1048576.0,
+                             d->global_mem_bytes / 1048576.0);
+    return CLEMBED_OK;
+}
+
+static clembed_status alloc_scratch(clembed_context *ctx)
+{
+    for (size_t i = 0; i < CLEMBED_ARRAY_LEN(scratch_defs); i++) {
+        const struct scratch_def *d = &scratch_defs[i];
+        size_t bytes = (size_t)scratch_size(ctx, d);
+        cl_int err;
+        cl_mem *m = scratch_mem(ctx, d);
+        *m = clCreateBuffer(ctx->cl, d->flags, bytes, NULL, &err);
+        if (!*m)
+            return clembed__cl_fail(err, "%s: allocating %s (%zu bytes) for batch_tokens %u; a smaller "
+                                    "batch_tokens (--batch-tokens) needs less", ctx->dev->info.name,
+                                    d->what, bytes, ctx->batch_tokens);
+        ctx->scratch_bytes += bytes;
+    }
+    const size_t T = ctx->batch_tokens, V = (size_t)ctx->max_batch * ctx->max_width * sizeof(float);
+    ctx->h_ids = malloc(T * sizeof *ctx->h_ids);
+    ctx->h_types = malloc(T * sizeof *ctx->h_types);
+    ctx->h_lens = malloc(ctx->max_batch * sizeof *ctx->h_lens);
+    ctx->h_out = malloc(V);
+    if (!ctx->h_ids || !ctx->h_types || !ctx->h_lens || !ctx->h_out)
+        return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
+    return CLEMBED_OK;
+}
+
+/* The shape kernel `which` (CLEMBED__KERNEL_LIST) is built for.  GEMM shapes
+ * are m = tokens, n = inter, k = hidden, as clembed__op_shapes has them. */
+enum { SHAPE_MAIN, SHAPE_HEAD, SHAPE_GEMM_QKV, SHAPE_GEMM_O, SHAPE_GEMM_FFN_IN, SHAPE_GEMM_FFN_OUT,
+       SHAPE_GEMM_HEAD };
+
+static clembed__shape kernel_shape(const clembed_context *ctx, int which)
+{
+    const clembed__encoder_config *c = &ctx->model->cfg;
+    const uint32_t H = (uint32_t)c->hidden_size, I = (uint32_t)c->intermediate_size;
+    clembed__shape s = {.tokens = ctx->batch_tokens, .hidden = H, .heads = (uint32_t)c->num_heads,
+                        .seq = ctx->max_tokens, .batch = ctx->max_batch, .inter = I};
+    switch (which) {
+    case SHAPE_HEAD:
+    case SHAPE_GEMM_HEAD:
+        s.tokens = s.batch;
+        s.hidden = ctx->max_width;
+        s.inter = 1;
+        break;
+    case SHAPE_GEMM_QKV: s.inter = 3 * H; break;
+    case SHAPE_GEMM_O: s.inter = H; break;
+    case SHAPE_GEMM_FFN_OUT: s.inter = H, s.hidden = I; break;
+    default: break;
+    }
+    return s;
+}
+
+static const struct kernel_use {
+    const char *op;
+    int shape, scalar;
+} kernel_uses[CLEMBED__N_KERNELS] = {
+#define CLEMBED_X_(id, op, shape, scalar) {op, SHAPE_##shape, scalar},
+    CLEMBED__KERNEL_LIST(CLEMBED_X_)
+#undef CLEMBED_X_
+};
+
+clembed_status clembed_context_new(const clembed_model *model, const clembed_context_params *params,
+                                   clembed_context **out)
+{
+    clembed_context_params p;
+    clembed_context_params_init(&p);
+    if (!out)
+        return clembed__fail(CLEMBED_ERR_INVALID_ARG, "clembed_context_new: out is NULL");
+    *out = NULL;
+    if (!model)
+        return clembed__fail(CLEMBED_ERR_INVALID_ARG, "clembed_context_new: model is NULL");
+    if (params) {
+        if (params->size < offsetof(clembed_context_params, device) || params->size > sizeof p)
+            return clembed__fail(CLEMBED_ERR_INVALID_ARG, "clembed_context_new: params.size is %zu; "
+                                 "call clembed_context_params_init() first", params->size);
+        memcpy(&p, params, params->size);
+    }
+    if (p.normalize < -1 || p.normalize > 1)
+        return clembed__fail(CLEMBED_ERR_INVALID_ARG, "normalize is %d: expected -1, 0 or 1", p.normalize);
+
+    clembed_context *ctx = calloc(1, sizeof *ctx);
+    if (!ctx)
+        return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
+    ctx->model = model;
+    ctx->normalize = p.normalize;
+    ctx->profiling = p.profiling != 0;
+    const clembed__encoder_config *c = &model->cfg;
+    clembed_status rc = check_model(ctx);
+    if (rc != CLEMBED_OK)
+        goto fail;
+
+    /* Sequence length: the caller's, else the model's, within the position table. */
+    uint32_t positions = (uint32_t)(c->max_position_embeddings - c->position_offset);
+    ctx->max_tokens = p.max_tokens ? p.max_tokens : (uint32_t)model->max_seq_length;
+    if (!ctx->max_tokens || ctx->max_tokens > positions)
+        ctx->max_tokens = positions;
+    if (ctx->max_tokens < 2) {
+        rc = clembed__fail(CLEMBED_ERR_INVALID_ARG, "max_tokens %u leaves no room for text", ctx->max_tokens);
+        goto fail;
+    }
+    /* truncate_dim: the caller's, else the model's (config_sentence_transformers.json). */
+    size_t truncate = p.truncate_dim ? p.truncate_dim : model->truncate_dim;
+    if (truncate > ctx->chain_dim) {
+        rc = clembed__fail(CLEMBED_ERR_INVALID_ARG, "truncate_dim %zu exceeds the model's dimension %u",
+                           truncate, ctx->chain_dim);
+        goto fail;
+    }
+    ctx->out_dim = truncate ? (uint32_t)truncate : ctx->chain_dim;
+
+    size_t index;
+    if ((rc = clembed_device_select(p.device, &index)) != CLEMBED_OK)
+        goto fail;
+    ctx->dev = clembed__device_at(index);
+    ctx->timeline.label = ctx->dev->info.name;
+    cl_int err;
+    ctx->cl = shared_cl_context(ctx->dev, index, &err);
+    if (!ctx->cl) {
+        rc = clembed__cl_fail(err, "%s: clCreateContext", ctx->dev->info.name);
+        goto fail;
+    }
+    ctx->q = clCreateCommandQueue(ctx->cl, ctx->dev->id, ctx->profiling ? CL_QUEUE_PROFILING_ENABLE : 0,
+                                  &err);
+    if (!ctx->q) {
+        rc = clembed__cl_fail(err, "%s: clCreateCommandQueue", ctx->dev->info.name);
+        goto fail;
+    }
+    if ((rc = clembed__profile_load_for_device(ctx->dev, p.profile, &ctx->profile)) != CLEMBED_OK)
+        goto fail;
+
+    ctx->batch_tokens = p.batch_tokens ? p.batch_tokens : clembed__profile_batch_tokens(ctx->profile);
+    if (!ctx->batch_tokens)
+        ctx->batch_tokens = CLEMBED__DEFAULT_BATCH_TOKENS;
+    if (ctx->batch_tokens < ctx->max_tokens) {
+        clembed__info("batch_tokens %u raised to the sequence length %u", ctx->batch_tokens,
+                      ctx->max_tokens);
+        ctx->batch_tokens = ctx->max_tokens;
+    }
+    ctx->max_batch = ctx->batch_tokens < MAX_BATCH ? ctx->batch_tokens : MAX_BATCH;
+    if ((rc = resolve_prompt(ctx, &p)) != CLEMBED_OK || (rc = check_memory(ctx)) != CLEMBED_OK)
+        goto fail;
+
+    ctx->gemm_clblast = clembed__gemm_uses_clblast(ctx->dev);
+    for (int i = 0; i < CLEMBED__N_KERNELS; i++) {
+        const struct kernel_use *u = &kernel_uses[i];
+        if (ctx->gemm_clblast && u->shape >= SHAPE_GEMM_QKV)
+            continue;   /* CLBlast runs the GEMMs */
+        const clembed__shape s = kernel_shape(ctx, u->shape);
+        if ((rc = build_op(ctx, u->op, &s, u->scalar, &ctx->k[i])) != CLEMBED_OK)
+            goto fail;
+    }
+    if ((rc = clembed__encoder_upload(ctx)) != CLEMBED_OK || (rc = alloc_scratch(ctx)) != CLEMBED_OK)
+        goto fail;
+    clembed__debug("context on %s: %u tokens per sequence, %u per batch, %.1f MiB on the device",
+                   ctx->dev->info.name, ctx->max_tokens, ctx->batch_tokens,
+                   (ctx->weight_bytes + ctx->scratch_bytes) / 1048576.0);
+    *out = ctx;
+    return CLEMBED_OK;
+fail:
+    clembed_context_free(ctx);
+    return rc;
+}
+
+void clembed_context_free(clembed_context *ctx)
+{
+    if (!ctx)
+        return;
+    if (ctx->q)
+        clFinish(ctx->q);
+    clembed__timeline_release(&ctx->timeline);
+    for (size_t i = 0; i < CLEMBED_ARRAY_LEN(scratch_defs); i++) {
+        cl_mem *m = scratch_mem(ctx, &scratch_defs[i]);
+        if (*m)
+            clReleaseMemObject(*m);
+    }
+    clembed__encoder_release(ctx);
+    for (int i = 0; i < CLEMBED__N_KERNELS; i++)
+        clembed__kinst_release(&ctx->k[i]);
+    if (ctx->q)
+        clReleaseCommandQueue(ctx->q);
+    if (ctx->cl)
+        clReleaseContext(ctx->cl);
+    clembed__profile_free(ctx->profile);
+    free(ctx->head);
+    free(ctx->prompt);
+    free(ctx->h_ids);
+    free(ctx->h_types);
+    free(ctx->h_lens);
+    free(ctx->h_out);
+    free(ctx);
+}
+
+size_t clembed_context_dim(const clembed_context *ctx)
+{
+    return ctx ? ctx->out_dim : 0;
+}
+
+clembed_status clembed_context_device_bytes(const clembed_context *ctx, size_t *weights, size_t *scratch)
+{
+    if (!ctx)
+        return clembed__fail(CLEMBED_ERR_INVALID_ARG, "clembed_context_device_bytes: ctx is NULL");
+    if (weights)
+        *weights = (size_t)ctx->weight_bytes;
+    if (scratch)
+        *scratch = (size_t)ctx->scratch_bytes;
+    return CLEMBED_OK;
+}
+
+size_t clembed_context_op_times(const clembed_context *ctx, clembed_op_time *times, size_t cap)
+{
+    static const char *const names[] = {
+#define CLEMBED_X_(id, name) name,
+        CLEMBED__OP_LIST(CLEMBED_X_)
+#undef CLEMBED_X_
+    };
+    size_t n = 0;
+    if (!ctx)
+        return 0;
+    for (size_t i = 0; i < CLEMBED__N_OPS; i++) {
+        if (!ctx->timeline.calls[i])
+            continue;
+        if (n < cap && times) {
+            times[n].op = names[i];
+            times[n].seconds = ctx->timeline.seconds[i];
+            times[n].calls = ctx->timeline.calls[i];
+        }
+        n++;
+    }
+    return n;
+}

@@ -1,0 +1,165 @@
+/* Internal to libclembed: a context's device state (queue, kernels, weights,
+ * scratch) and the encoder's forward pass over one packed batch.  context.c
+ * builds and frees it, upload.c puts the weights on the device, forward.c
+ * runs the transformer and the sentence-transformers module chain, gemm.c the
+ * GEMMs, embed.c tokenizes, packs batches and writes results in the caller's
+ * order. */
+#ifndef CLEMBED_ENCODER_H
+#define CLEMBED_ENCODER_H
+
+#include "runtime/launch.h"
+#include "runtime/timeline.h"
+#include "model/model.h"
+#include "profile/profile.h"
+
+#include <stdint.h>
+
+/* Ops whose device time a context records (clembed_context_op_times). */
+#define CLEMBED__OP_LIST(X)                 \
+    X(WRITE, "write ids")                   \
+    X(EMB, "embeddings")                \
+    X(GEMM_QKV, "gemm qkv")                 \
+    X(ATTN, "attention")                \
+    X(GEMM_O, "gemm attention out")         \
+    X(LN, "add_layernorm")              \
+    X(GEMM_FFN_IN, "gemm ffn in")  /* with bias and activation where fused */ \
+    X(ACT, "bias_act")                  \
+    X(GEMM_FFN_OUT, "gemm ffn out")         \
+    X(POOL, "pooling")                  \
+    X(GEMM_DENSE, "gemm dense")             \
+    X(L2, "l2norm")                     \
+    X(READ, "read vectors")
+
+enum {
+#define CLEMBED_X_(id, name) CLEMBED__OP_##id,
+    CLEMBED__OP_LIST(CLEMBED_X_)
+#undef CLEMBED_X_
+    CLEMBED__N_OPS
+};
+_Static_assert(CLEMBED__N_OPS <= CLEMBED__TIMELINE_MAX_OPS, "ops a timeline sums");
+
+/* The kernels a context builds: id, op, the shape it is built for (see
+ * context.c), and whether vector widths are 1 (widths that need not divide
+ * by a vector).  GEMM kernels are built only where GEMMs do not run on
+ * CLBlast; each encoder GEMM has its own, tuned for its own n and k. */
+#define CLEMBED__KERNEL_LIST(X)                          \
+    X(EMB, "embeddings", MAIN, 0)                         \
+    X(LN, "add_layernorm", MAIN, 0)                       \
+    X(ACT, "bias_act", MAIN, 0)                           \
+    X(ACT_HEAD, "bias_act", HEAD, 1)                      \
+    X(ATTN, "attention", MAIN, 0)                         \
+    X(POOL, "pooling", MAIN, 0)                           \
+    X(L2, "l2norm", HEAD, 0)                              \
+    X(QKV, "gemm", GEMM_QKV, 0)                           \
+    X(O, "gemm", GEMM_O, 0)                               \
+    X(FFN_IN, "gemm", GEMM_FFN_IN, 0)                     \
+    X(FFN_OUT, "gemm", GEMM_FFN_OUT, 0)                   \
+    X(GEMM_HEAD, "gemm", GEMM_HEAD, 1)
+
+enum {
+#define CLEMBED_X_(id, op, shape, scalar) CLEMBED__K_##id,
+    CLEMBED__KERNEL_LIST(CLEMBED_X_)
+#undef CLEMBED_X_
+    CLEMBED__N_KERNELS
+};
+
+typedef struct clembed__layer_w {
+    cl_mem qkv_w, qkv_b;     /* fused and transposed: [H, 3H], [3H] */
+    cl_mem o_w, o_b, ln1_g, ln1_b;          /* matrices transposed: [in, out] */
+    cl_mem i_w, i_b, out_w, out_b, ln2_g, ln2_b;
+} clembed__layer_w;
+
+/* One step of the module chain after pooling. */
+typedef struct clembed__head_step {
+    clembed__module_kind kind;   /* DENSE or NORMALIZE */
+    const clembed__module *mod;
+    uint32_t in, out;
+    clembed__act act;
+    cl_mem w, b;                 /* dense only */
+} clembed__head_step;
+
+struct clembed_context {
+    const clembed_model *model;
+    const clembed__device *dev;
+    cl_context cl;
+    cl_command_queue q;
+    clembed__profile *profile;
+    int profiling;
+
+    /* what the params resolved to */
+    uint32_t max_tokens;      /* per sequence, special tokens included */
+    uint32_t batch_tokens;    /* padded tokens per device batch */
+    uint32_t max_batch;       /* sequences per device batch */
+    int normalize;            /* -1 as the chain says, 0 off, 1 L2 after truncation */
+    uint32_t chain_dim;       /* width after the module chain */
+    uint32_t out_dim;         /* after truncate_dim */
+    char *prompt;             /* prepended to every text; NULL when none */
+    uint32_t prompt_tokens;   /* positions pooling skips (include_prompt false), else 0 */
+    uint32_t pool_order;      /* pooling modes, packed for pooling_f32 */
+    uint32_t pool_n;          /* how many */
+    uint32_t pool_width;      /* pool_n * hidden */
+    uint32_t max_width;       /* widest vector of the chain */
+
+    /* the kernels, CLEMBED__KERNEL_LIST's, built for the context's shapes */
+    clembed__kinst k[CLEMBED__N_KERNELS];
+    int gemm_clblast;         /* 1: GEMMs through CLBlast, 0: through the k_ GEMM kernels */
+
+    /* weights on the device */
+    cl_mem word, pos, type, emb_g, emb_b;
+    clembed__layer_w *layers;
+    int n_layers;
+    clembed__head_step *head;
+    size_t n_head;
+    size_t host_align;        /* alignment for using host memory in place */
+    void **host_copies;       /* converted or fused weights the buffers may point into */
+    size_t n_host_copies;
+    uint64_t weight_bytes;    /* on the device */
+    uint64_t scratch_bytes;
+
+    /* scratch for one batch: context.c's scratch_defs lists them */
+    cl_mem ids, types, lens;
+    cl_mem hidden, qkv, ctxb, inter;
+    cl_mem vec_a, vec_b, vec_out;
+    int32_t *h_ids, *h_types;
+    uint32_t *h_lens;
+    float *h_out;
+
+    /* profiling: device time per CLEMBED__OP_* */
+    clembed__timeline timeline;
+};
+
+/* One packed batch: `batch` sequences of at most `seq` tokens, right padded,
+ * already in ctx->h_ids / h_types / h_lens.  Runs the encoder and the module
+ * chain and reads batch * out_dim floats into ctx->h_out. */
+clembed_status clembed__encoder_run(clembed_context *ctx, uint32_t batch, uint32_t seq);
+
+/* A tokenized sequence: ids and type ids (NULL: all 0), special tokens included. */
+typedef struct clembed__seq {
+    const int32_t *ids, *types;
+    size_t n;
+} clembed__seq;
+
+/* Embeds n tokenized sequences of at most ctx->max_tokens tokens into out
+ * (n * out_dim floats, in order): sorts, packs under the token budget, runs.
+ * clembed_embed calls it after the tokenizer; tests call it with reference
+ * ids to check the encoder alone. */
+clembed_status clembed__embed_seqs(clembed_context *ctx, const clembed__seq *seqs, size_t n, float *out);
+
+/* Uploads the model's weights to ctx's device (context.c calls it). */
+clembed_status clembed__encoder_upload(clembed_context *ctx);
+void clembed__encoder_release(clembed_context *ctx);
+
+/* Whether GEMMs run on CLBlast (GPUs) or the registry's kernel (CPU
+ * drivers) on dev; CLEMBED_GEMM=clblast or kernel decides instead. */
+int clembed__gemm_uses_clblast(const clembed__device *dev);
+
+/* C[M, N] = A[M, K] * B[K, N], row-major, B a weight stored transposed;
+ * then, when bias is not NULL, C = act(C + bias).  Through CLBlast and
+ * bias_act (act_ki), or the registry's GEMM kernel `ki` with the bias and
+ * activation fused, as ctx->gemm_clblast says.  Records device time under op (and
+ * bias_act's under its own) when the context profiles. */
+clembed_status clembed__gemm(clembed_context *ctx, int op, size_t m, size_t n, size_t k, cl_mem a,
+                             cl_mem b, cl_mem c, const clembed__kinst *ki, cl_mem bias, int act,
+                             const clembed__kinst *act_ki);
+
+#endif

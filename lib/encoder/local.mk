@@ -1,0 +1,22 @@
+# encoder: contexts, weights on the device, the forward pass, GEMMs, batching and embedding.
+libclembed_core_la_SOURCES += lib/encoder/upload.c lib/encoder/forward.c lib/encoder/gemm.c \
+	lib/encoder/context.c lib/encoder/embed.c
+noinst_HEADERS += lib/encoder/encoder.h
+clembed_SOURCES += tools/cmd_embed.c tools/cmd_bench.c
+
+check_PROGRAMS += tests/test_ops tests/test_tiny_models tests/test_fidelity tests/test_embed_errors
+tests_test_ops_LDADD = $(TEST_LDADD)
+tests_test_tiny_models_LDADD = $(TEST_LDADD)
+tests_test_fidelity_LDADD = $(TEST_LDADD)
+tests_test_embed_errors_LDADD = $(TEST_LDADD)
+noinst_HEADERS += tests/test_fidelity_data.h
+TESTS += tests/test_ops tests/test_tiny_models tests/test_fidelity tests/test_embed_errors tests/embed.sh
+EXTRA_DIST += tests/embed.sh
+
+# Reference data (tools/gen_reference.py writes it with the pinned references).
+EXTRA_DIST += tests/data/fidelity tests/data/models tools/gen_reference.py \
+	tools/requirements-reference.txt tools/gen_bench_corpus.py tools/bench_st.py tests/data/corpus/README.md
+
+# The benchmark corpus of clembed bench, installed for it.
+corpusdir = $(pkgdatadir)/corpus
+dist_corpus_DATA = tests/data/corpus/bench.txt

@@ -1,0 +1,63 @@
+/* Internal to the profile files (profile*.c): the profile object's layout and the helpers they share. */
+#ifndef CLEMBED_PROFILE_PRIV_H
+#define CLEMBED_PROFILE_PRIV_H
+
+#include "profile/profile.h"
+
+#define MAX_REJECTED_KEPT 16
+#define MAX_ENV 32
+#define MAX_CLBLAST_PARAMS 32
+
+typedef struct clblast_set {
+    char *kernel;
+    int precision;
+    size_t n;
+    char **names;
+    size_t *values;
+} clblast_set;
+
+struct clembed_profile {
+    /* identity: hardware */
+    char *dev_name, *dev_vendor;
+    uint32_t vendor_id, compute_units;
+    uint64_t global_mem, local_mem, max_alloc;
+    char *dev_type;
+    char uuid[40];                 /* "" when the device has none */
+    size_t max_wg;                 /* not identity: validates parameter sets */
+    /* identity: software */
+    char *platform, *platform_version, *driver_version, *device_version, *opencl_c_version;
+    char ext_hash[17], kernels_hash[17];
+    char *clblast_version, *library_version;
+    size_t n_env;
+    char *env_names[MAX_ENV], *env_values[MAX_ENV];
+    /* run */
+    char *created;
+    int complete;
+    double elapsed;
+    unsigned stages_done;
+    int has_probe;
+    clembed_probe_result probe;
+    uint32_t batch_tokens;
+    clembed__profile_entry *entries;
+    size_t n_entries, cap_entries;
+    clblast_set *clblast;
+    size_t n_clblast;
+    /* as loaded for a device */
+    clembed_profile_state state;
+    char *path;
+};
+
+void clembed__hex64(uint64_t v, char out[17]);
+void clembed__profile_entry_clear(clembed__profile_entry *e);
+/* Adds or replaces (by kernel and shape) a copy of e; do_refresh recomputes
+ * the display strings and the per-op choices, which a reader does once at
+ * the end. */
+clembed_status clembed__profile_put_entry(clembed__profile *p, const clembed__profile_entry *e, int do_refresh);
+clembed__profile_entry *clembed__profile_find_exact(const clembed__profile *p, const char *kernel,
+                                                    const clembed__shape *shape, int is_gemm);
+/* The display strings and the per-op choice after the entries changed; 0 on out of memory. */
+int clembed__profile_refresh(clembed__profile *p);
+/* Whether a profile set dev's CLBlast parameters in this process; mark records that one did. */
+int clembed__profile_clblast_applied(const clembed__device *dev, int mark);
+
+#endif
