@@ -1,8 +1,18 @@
-/* The kernel registry: every kernel, its variants and tunable parameters. */
+/* The kernel registry: every kernel, its variants and tunable parameters, and the rules each
+ * row owns (what its parameters must satisfy, what it asks of a shape and a device). */
 #include "runtime/kernels.h"
 
 #include <stdio.h>
 #include <string.h>
+
+const char *const clembed__param_names[CLEMBED__N_PARAM_IDS] = {
+    NULL,
+#define CLEMBED_X_(p) #p,
+    CLEMBED__PARAM_LIST(CLEMBED_X_)
+#undef CLEMBED_X_
+};
+
+/* ---- constraints on the values alone (a row's `valid`) ---------------------------------- */
 
 static int wg_fits(const int *v, size_t max_wg)
 {
@@ -27,34 +37,131 @@ static int wg_kt_fits(const int *v, size_t max_wg)
     return wg_fits(v, max_wg) && v[1] > 0;
 }
 
-#define WG_CHOICES {16, 32, 64, 128, 256}
-#define WG_OR_DRIVER_CHOICES {CLEMBED_WG_DRIVER, 16, 32, 64, 128, 256}
-#define VEC_CHOICES {1, 2, 4, 8, 16}
+/* ---- what a row asks of the shape and the device (a row's `fits`) ------------------------ */
+
+static int pow2_upto16(int v)
+{
+    return v > 0 && (v & (v - 1)) == 0 && v <= 16;
+}
+
+static uint32_t head_dim(const clembed__shape *s)
+{
+    return s->heads ? s->hidden / s->heads : 0;
+}
+
+static int fits_vec(const clembed__kernel_def *k, const int *v, const clembed__shape *s,
+                    const clembed__device *dev, const char **why)
+{
+    (void)s, (void)dev;
+    if (!pow2_upto16(clembed__kparam(k, v, CLEMBED__P_VEC, 1))) {
+        *why = "VEC must be 1, 2, 4, 8 or 16";
+        return 0;
+    }
+    return 1;
+}
+
+/* bias_act: vectors along the row. */
+static int fits_vec_divides_row(const clembed__kernel_def *k, const int *v, const clembed__shape *s,
+                                const clembed__device *dev, const char **why)
+{
+    (void)dev;
+    int vec = clembed__kparam(k, v, CLEMBED__P_VEC, 1);
+    if (!pow2_upto16(vec) || s->inter % (uint32_t)vec != 0) {
+        *why = "VEC must be 1, 2, 4, 8 or 16 and divide the row width";
+        return 0;
+    }
+    return 1;
+}
+
+static int fits_gemm(const clembed__kernel_def *k, const int *v, const clembed__shape *s,
+                     const clembed__device *dev, const char **why)
+{
+    (void)dev;
+    int tm = clembed__kparam(k, v, CLEMBED__P_TM, 1), tn = clembed__kparam(k, v, CLEMBED__P_TN, 1);
+    int vn = clembed__kparam(k, v, CLEMBED__P_VN, 1);
+    if (tm < 1 || tm > 16 || tn < 1 || tn > 8) {
+        *why = "TM must be 1 to 16 and TN 1 to 8";
+        return 0;
+    }
+    if (!pow2_upto16(vn) || s->inter % (uint32_t)vn != 0) {
+        *why = "VN must be 1, 2, 4, 8 or 16 and divide N";
+        return 0;
+    }
+    return 1;
+}
+
+/* Attention: whole heads, and the key and value tiles of KT rows in local memory. */
+static int fits_attention(const clembed__kernel_def *k, const int *v, const clembed__shape *s,
+                          const clembed__device *dev, const char **why)
+{
+    uint32_t hd = head_dim(s);
+    uint64_t local = 2ull * (uint64_t)clembed__kparam(k, v, CLEMBED__P_KT, 32) * hd * sizeof(float);
+    if (hd == 0 || s->hidden % s->heads != 0) {
+        *why = "the hidden size must be a multiple of the number of heads";
+        return 0;
+    }
+    if (local > dev->info.local_mem_bytes) {
+        *why = "the key and value tiles do not fit in local memory";
+        return 0;
+    }
+    return 1;
+}
+
+/* The work-item-per-query variant: vectors along the head dimension too. */
+static int fits_attention_row(const clembed__kernel_def *k, const int *v, const clembed__shape *s,
+                              const clembed__device *dev, const char **why)
+{
+    if (!fits_vec(k, v, s, dev, why))
+        return 0;
+    if (head_dim(s) % (uint32_t)clembed__kparam(k, v, CLEMBED__P_VEC, 1) != 0) {
+        *why = "VEC must divide the head dimension";
+        return 0;
+    }
+    return fits_attention(k, v, s, dev, why);
+}
+
+/* ---- the table ---------------------------------------------------------------------------- */
+
+#define P(p, def, flags, ...) {#p, CLEMBED__P_##p, def, flags, {__VA_ARGS__}}
+#define WG_CHOICES 16, 32, 64, 128, 256
+#define WG_OR_DRIVER_CHOICES CLEMBED_WG_DRIVER, 16, 32, 64, 128, 256
+#define WG_POW2_CHOICES 32, 64, 128, 256
+#define WG_ROW_CHOICES 1, 2, 4, 8, 16, 32, 64
+#define VEC_CHOICES 1, 2, 4, 8, 16
+#define KT_CHOICES 8, 16, 32, 64
+#define VECTOR (CLEMBED__PF_VECTOR | CLEMBED__PF_SHRINK)
 
 const clembed__kernel_def clembed__kernels[] = {
-    /* op       variant  kernel            source    valid    params  [cpu] */
-    {"fill", "scalar", "fill_f32", "common", wg_or_driver_fits, {{"WG", 64, WG_OR_DRIVER_CHOICES}}, 0},
-    {"copy", "vec", "copy_f32_vec", "common", wg_or_driver_fits,
-     {{"WG", 64, WG_OR_DRIVER_CHOICES}, {"VEC", 4, VEC_CHOICES}}, 0},
+    /* op, variant, kernel, source, valid, fits, params, cpu, per_item, head_dim */
+    {"fill", "scalar", "fill_f32", "common", wg_or_driver_fits, NULL,
+     {P(WG, 64, 0, WG_OR_DRIVER_CHOICES)}, 0, 0, 0},
+    {"copy", "vec", "copy_f32_vec", "common", wg_or_driver_fits, fits_vec,
+     {P(WG, 64, 0, WG_OR_DRIVER_CHOICES), P(VEC, 4, VECTOR, VEC_CHOICES)}, 0, 0, 0},
     /* Encoder ops: see cl/<source>.cl for what each computes. */
-    {"embeddings", "ln", "embeddings_f32", "embeddings", wg_pow2_fits, {{"WG", 64, {32, 64, 128, 256}}}, 0},
-    {"embeddings", "row", "embeddings_f32_row", "embeddings", wg_fits,
-     {{"WG", 8, {1, 2, 4, 8, 16, 32, 64}}, {"VEC", 8, VEC_CHOICES}}, 1},
-    {"add_layernorm", "rows", "add_layernorm_f32", "layernorm", wg_pow2_fits,
-     {{"WG", 64, {32, 64, 128, 256}}}, 0},
-    {"add_layernorm", "row", "add_layernorm_f32_row", "layernorm", wg_fits,
-     {{"WG", 8, {1, 2, 4, 8, 16, 32, 64}}, {"VEC", 8, VEC_CHOICES}}, 1},
-    {"bias_act", "vec", "bias_act_f32", "activation", wg_or_driver_fits,
-     {{"WG", 64, WG_OR_DRIVER_CHOICES}, {"VEC", 4, VEC_CHOICES}}, 0},
-    {"attention", "online", "attention_f32", "attention", wg_kt_fits,
-     {{"WG", 32, {8, 16, 32, 64, 128}}, {"KT", 32, {8, 16, 32, 64}}}, 0},
-    {"attention", "row", "attention_f32_row", "attention", wg_kt_fits,
-     {{"WG", 8, {1, 2, 4, 8, 16, 32, 64}}, {"KT", 32, {8, 16, 32, 64}}, {"VEC", 16, VEC_CHOICES}}, 1},
-    {"pooling", "cols", "pooling_f32", "pooling", wg_fits, {{"WG", 64, WG_CHOICES}}, 0},
-    {"l2norm", "rows", "l2norm_f32", "pooling", wg_pow2_fits, {{"WG", 64, {32, 64, 128, 256}}}, 0},
+    {"embeddings", "ln", "embeddings_f32", "embeddings", wg_pow2_fits, NULL,
+     {P(WG, 64, 0, WG_POW2_CHOICES)}, 0, 0, 0},
+    {"embeddings", "row", "embeddings_f32_row", "embeddings", wg_fits, fits_vec,
+     {P(WG, 8, 0, WG_ROW_CHOICES), P(VEC, 8, VECTOR, VEC_CHOICES)}, 1, 1, 0},
+    {"add_layernorm", "rows", "add_layernorm_f32", "layernorm", wg_pow2_fits, NULL,
+     {P(WG, 64, 0, WG_POW2_CHOICES)}, 0, 0, 0},
+    {"add_layernorm", "row", "add_layernorm_f32_row", "layernorm", wg_fits, fits_vec,
+     {P(WG, 8, 0, WG_ROW_CHOICES), P(VEC, 8, VECTOR, VEC_CHOICES)}, 1, 1, 0},
+    {"bias_act", "vec", "bias_act_f32", "activation", wg_or_driver_fits, fits_vec_divides_row,
+     {P(WG, 64, 0, WG_OR_DRIVER_CHOICES), P(VEC, 4, VECTOR, VEC_CHOICES)}, 0, 0, 0},
+    {"attention", "online", "attention_f32", "attention", wg_kt_fits, fits_attention,
+     {P(WG, 32, 0, 8, 16, 32, 64, 128), P(KT, 32, CLEMBED__PF_SHRINK, KT_CHOICES)}, 0, 0, 1},
+    {"attention", "row", "attention_f32_row", "attention", wg_kt_fits, fits_attention_row,
+     {P(WG, 8, 0, WG_ROW_CHOICES), P(KT, 32, CLEMBED__PF_SHRINK, KT_CHOICES),
+      P(VEC, 16, VECTOR, VEC_CHOICES)},
+     1, 1, 1},
+    {"pooling", "cols", "pooling_f32", "pooling", wg_fits, NULL, {P(WG, 64, 0, WG_CHOICES)}, 0, 0, 0},
+    {"l2norm", "rows", "l2norm_f32", "pooling", wg_pow2_fits, NULL, {P(WG, 64, 0, WG_POW2_CHOICES)},
+     0, 0, 0},
     /* GEMM for CPU drivers; GPUs get CLBlast (see lib/encoder/gemm.c). */
-    {"gemm", "nn", "gemm_nn_f32", "gemm", wg_fits,
-     {{"WG", 8, {1, 2, 4, 8, 16}}, {"TM", 8, {1, 2, 4, 6, 8, 12}}, {"TN", 1, {1, 2, 4}}, {"VN", 8, {1, 4, 8, 16}}}, 0},
+    {"gemm", "nn", "gemm_nn_f32", "gemm", wg_fits, fits_gemm,
+     {P(WG, 8, 0, 1, 2, 4, 8, 16), P(TM, 8, 0, 1, 2, 4, 6, 8, 12), P(TN, 1, 0, 1, 2, 4),
+      P(VN, 8, VECTOR, 1, 4, 8, 16)},
+     0, 0, 0},
 };
 
 const size_t clembed__n_kernels = sizeof clembed__kernels / sizeof clembed__kernels[0];
@@ -73,6 +180,20 @@ size_t clembed__kernel_n_params(const clembed__kernel_def *k)
     while (n < CLEMBED_MAX_PARAMS && k->params[n].name)
         n++;
     return n;
+}
+
+int clembed__kparam_index(const clembed__kernel_def *k, clembed__param_id id)
+{
+    for (size_t i = 0; i < clembed__kernel_n_params(k); i++)
+        if (k->params[i].id == id)
+            return (int)i;
+    return -1;
+}
+
+int clembed__kparam(const clembed__kernel_def *k, const int *values, clembed__param_id id, int fallback)
+{
+    int i = clembed__kparam_index(k, id);
+    return i < 0 ? fallback : values ? values[i] : k->params[i].def;
 }
 
 void clembed__kernel_options(const clembed__kernel_def *k, const int *values, char *buf, size_t cap)

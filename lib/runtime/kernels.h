@@ -3,6 +3,8 @@
 #ifndef CLEMBED_KERNELS_H
 #define CLEMBED_KERNELS_H
 
+#include "runtime/device.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,23 +25,62 @@ typedef struct clembed__shape {
  * (launches pass a NULL local size). */
 #define CLEMBED_WG_DRIVER (-1)
 
+/* Tunable parameters by id; their names are the -D macros of the kernels and the keys of
+ * profiles.  Code reads a kernel's values by id (clembed__kparam), never by position. */
+#define CLEMBED__PARAM_LIST(X) X(WG) X(VEC) X(KT) X(TM) X(TN) X(VN)
+typedef enum clembed__param_id {
+    CLEMBED__P_NONE = 0,   /* an unused slot */
+#define CLEMBED_X_(p) CLEMBED__P_##p,
+    CLEMBED__PARAM_LIST(CLEMBED_X_)
+#undef CLEMBED_X_
+    CLEMBED__N_PARAM_IDS
+} clembed__param_id;
+
+/* How the runtime may change a parameter to fit a shape or a device. */
+enum {
+    CLEMBED__PF_VECTOR = 1 << 0,   /* a vector width: 1 in scalar builds, the device's preferred
+                                    * float vector width by default */
+    CLEMBED__PF_SHRINK = 1 << 1    /* halved until the kernel fits the shape (a vector wider
+                                    * than a row, tiles larger than local memory) */
+};
+
 /* A tunable parameter, passed to the OpenCL compiler as -D<name>=<value>. */
 typedef struct clembed__param_def {
-    const char *name;                   /* macro name, e.g. "WG" */
+    const char *name;                   /* macro name, e.g. "WG"; NULL ends the list */
+    clembed__param_id id;
     int         def;                    /* built-in default */
+    unsigned    flags;                  /* CLEMBED__PF_* */
     int         choices[CLEMBED_MAX_CHOICES]; /* tuner candidates, 0-terminated */
 } clembed__param_def;
 
-typedef struct clembed__kernel_def {
+typedef struct clembed__kernel_def clembed__kernel_def;
+struct clembed__kernel_def {
     const char *op;         /* op family, e.g. "layernorm" */
     const char *variant;    /* e.g. "rows" */
     const char *kernel;     /* OpenCL kernel name: <op>_<dtype>[_<variant>] */
     const char *source;     /* file stem in cl/ */
-    /* Constraint every parameter set must satisfy; NULL when none. */
+    /* Constraint every parameter set must satisfy whatever the shape (values in the row's
+     * order, WG first); NULL when none. */
     int (*valid)(const int *values, size_t max_work_group_size);
+    /* What the row asks of the shape and the device (a vector width dividing the row, tiles in
+     * local memory); NULL when nothing.  On failure *why (static) says what is wrong. */
+    int (*fits)(const clembed__kernel_def *k, const int *values, const clembed__shape *shape,
+                const clembed__device *dev, const char **why);
     clembed__param_def params[CLEMBED_MAX_PARAMS];
     int         cpu;        /* the op's variant for CPU devices when no profile chooses */
-} clembed__kernel_def;
+    int         per_item;   /* a work-item per row (else a work-group per row) */
+    int         head_dim;   /* compiled for the shape's head size (-DHEAD_DIM) */
+};
+
+/* The parameter names by id ("WG", ...); NULL for CLEMBED__P_NONE. */
+extern const char *const clembed__param_names[CLEMBED__N_PARAM_IDS];
+
+/* The value of parameter `id` of k in `values` (NULL: the defaults); `fallback` when k has no
+ * such parameter. */
+int clembed__kparam(const clembed__kernel_def *k, const int *values, clembed__param_id id,
+                    int fallback);
+/* Its slot in k's values, -1 when k has none. */
+int clembed__kparam_index(const clembed__kernel_def *k, clembed__param_id id);
 
 extern const clembed__kernel_def clembed__kernels[];
 extern const size_t clembed__n_kernels;

@@ -5,25 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static int param_index(const clembed__kernel_def *k, const char *name)
-{
-    for (size_t i = 0; i < clembed__kernel_n_params(k); i++)
-        if (strcmp(k->params[i].name, name) == 0)
-            return (int)i;
-    return -1;
-}
-
-static int param(const clembed__kernel_def *k, const int *values, const char *name, int fallback)
-{
-    int i = param_index(k, name);
-    return i < 0 ? fallback : values ? values[i] : k->params[i].def;
-}
-
-static uint32_t head_dim(const clembed__shape *s)
-{
-    return s->heads ? s->hidden / s->heads : 0;
-}
-
 int clembed__kernel_fits(const clembed__kernel_def *k, const int *values, const clembed__shape *shape,
                          const clembed__device *dev, const char **why)
 {
@@ -38,55 +19,7 @@ int clembed__kernel_fits(const clembed__kernel_def *k, const int *values, const 
         *why = "the parameters break the kernel's constraint (work-group size, power of two)";
         return 0;
     }
-    if (strcmp(k->op, "bias_act") == 0) {
-        int vec = param(k, values, "VEC", 1);
-        if (vec <= 0 || (vec & (vec - 1)) != 0 || vec > 16 || shape->inter % (uint32_t)vec != 0) {
-            *why = "VEC must be 1, 2, 4, 8 or 16 and divide the row width";
-            return 0;
-        }
-    }
-    if (strcmp(k->variant, "row") == 0) {
-        int vec = param(k, values, "VEC", 1);
-        if (vec <= 0 || (vec & (vec - 1)) != 0 || vec > 16) {
-            *why = "VEC must be 1, 2, 4, 8 or 16";
-            return 0;
-        }
-        if (strcmp(k->op, "attention") == 0 && head_dim(shape) % (uint32_t)vec != 0) {
-            *why = "VEC must divide the head dimension";
-            return 0;
-        }
-    }
-    if (strcmp(k->op, "copy") == 0) {
-        int vec = param(k, values, "VEC", 1);
-        if (vec <= 0 || (vec & (vec - 1)) != 0 || vec > 16) {
-            *why = "VEC must be 1, 2, 4, 8 or 16";
-            return 0;
-        }
-    }
-    if (strcmp(k->op, "gemm") == 0) {
-        int tm = param(k, values, "TM", 1), tn = param(k, values, "TN", 1), vn = param(k, values, "VN", 1);
-        if (tm < 1 || tm > 16 || tn < 1 || tn > 8) {
-            *why = "TM must be 1 to 16 and TN 1 to 8";
-            return 0;
-        }
-        if (vn <= 0 || (vn & (vn - 1)) != 0 || vn > 16 || shape->inter % (uint32_t)vn != 0) {
-            *why = "VN must be 1, 2, 4, 8 or 16 and divide N";
-            return 0;
-        }
-    }
-    if (strcmp(k->op, "attention") == 0) {
-        uint32_t hd = head_dim(shape);
-        uint64_t local = 2ull * (uint64_t)param(k, values, "KT", 32) * hd * sizeof(float);
-        if (hd == 0 || shape->hidden % shape->heads != 0) {
-            *why = "the hidden size must be a multiple of the number of heads";
-            return 0;
-        }
-        if (local > dev->info.local_mem_bytes) {
-            *why = "the key and value tiles do not fit in local memory";
-            return 0;
-        }
-    }
-    return 1;
+    return !k->fits || k->fits(k, values, shape, dev, why);
 }
 
 clembed_status clembed__kinst_build(cl_context ctx, const clembed__device *dev,
@@ -102,8 +35,8 @@ clembed_status clembed__kinst_build(cl_context ctx, const clembed__device *dev,
         out->values[i] = values ? values[i] : k->params[i].def;
     char opts[256];
     clembed__kernel_options(k, out->values, opts, sizeof opts);
-    if (strcmp(k->op, "attention") == 0) {
-        out->head_dim = head_dim(shape);
+    if (k->head_dim) {
+        out->head_dim = shape->heads ? shape->hidden / shape->heads : 0;
         size_t used = strlen(opts);
         snprintf(opts + used, sizeof opts - used, " -DHEAD_DIM=%u", (unsigned)out->head_dim);
     }
@@ -142,20 +75,16 @@ static size_t round_up(size_t n, size_t m)
 int clembed__kernel_fit(const clembed__kernel_def *k, int *v, const clembed__shape *shape,
                         const clembed__device *dev, int scalar)
 {
-    int vec = param_index(k, "VEC"), vn = param_index(k, "VN"), kt = param_index(k, "KT");
+    const size_t np = clembed__kernel_n_params(k);
     const char *why;
-    if (scalar && vec >= 0)
-        v[vec] = 1;
-    if (scalar && vn >= 0)
-        v[vn] = 1;
+    for (size_t i = 0; scalar && i < np; i++)
+        if (k->params[i].flags & CLEMBED__PF_VECTOR)
+            v[i] = 1;
     while (!clembed__kernel_fits(k, v, shape, dev, &why)) {
         int shrunk = 0;
-        if (vec >= 0 && v[vec] > 1)
-            v[vec] /= 2, shrunk = 1;
-        if (vn >= 0 && v[vn] > 1)
-            v[vn] /= 2, shrunk = 1;
-        if (kt >= 0 && v[kt] > 1)
-            v[kt] /= 2, shrunk = 1;
+        for (size_t i = 0; i < np; i++)
+            if ((k->params[i].flags & CLEMBED__PF_SHRINK) && v[i] > 1)
+                v[i] /= 2, shrunk = 1;
         if (!shrunk)
             return 0;
     }
@@ -165,32 +94,38 @@ int clembed__kernel_fit(const clembed__kernel_def *k, int *v, const clembed__sha
 void clembed__kernel_defaults(const clembed__kernel_def *k, const clembed__device *dev,
                               const clembed__shape *shape, int scalar, int *v)
 {
+    const size_t np = clembed__kernel_n_params(k);
     for (size_t i = 0; i < CLEMBED_MAX_PARAMS; i++)
-        v[i] = i < clembed__kernel_n_params(k) ? k->params[i].def : 0;
+        v[i] = i < np ? k->params[i].def : 0;
     uint32_t pvw = dev->info.preferred_vector_width_float;
     int width = pvw >= 16 ? 16 : pvw >= 8 ? 8 : pvw >= 4 ? 4 : 1;
-    int vec = param_index(k, "VEC"), vn = param_index(k, "VN"), wg = param_index(k, "WG");
-    if (vec >= 0)
-        v[vec] = width;
-    if (vn >= 0) {
-        v[vn] = width;
-        if (width == 1 && wg >= 0)
-            v[wg] = 16;
-    }
+    for (size_t i = 0; i < np; i++)
+        if (k->params[i].flags & CLEMBED__PF_VECTOR)
+            v[i] = width;
+    /* The GEMM's vectors run along N; without them, wider groups fill the SIMD lanes. */
+    int vn = clembed__kparam_index(k, CLEMBED__P_VN), wg = clembed__kparam_index(k, CLEMBED__P_WG);
+    if (vn >= 0 && width == 1 && wg >= 0)
+        v[wg] = 16;
     clembed__kernel_fit(k, v, shape, dev, scalar);
+}
+
+int clembed__kinst_param(const clembed__kinst *ki, clembed__param_id id)
+{
+    return clembed__kparam(ki->def, ki->values, id, 1);
 }
 
 size_t clembed__local_size(const clembed__kinst *ki)
 {
-    return ki->values[0] > 0 ? (size_t)ki->values[0] : 0;
+    int wg = clembed__kinst_param(ki, CLEMBED__P_WG);
+    return wg > 0 ? (size_t)wg : 0;
 }
 
 /* Global size of a row kernel: a work-group per row, or for the "row"
  * variants a work-item per row. */
 static size_t row_global(const clembed__kinst *ki, uint32_t rows)
 {
-    size_t wg = (size_t)ki->values[0];
-    return strcmp(ki->def->variant, "row") == 0 ? round_up(rows, wg) : (size_t)rows * wg;
+    size_t wg = clembed__local_size(ki);
+    return ki->def->per_item ? round_up(rows, wg) : (size_t)rows * wg;
 }
 
 #define ARG(i, v) (err = err != CL_SUCCESS ? err : clSetKernelArg(k, (i), sizeof(v), &(v)))
@@ -210,7 +145,7 @@ cl_int clembed__launch_embeddings(cl_command_queue q, const clembed__kinst *ki, 
     ARG(6, beta), ARG(7, out), ARG(8, h), ARG(9, s), ARG(10, po), ARG(11, eps), ARG(12, r);
     if (err != CL_SUCCESS)
         return err;
-    size_t wg = (size_t)ki->values[0], g = row_global(ki, rows);
+    size_t wg = clembed__local_size(ki), g = row_global(ki, rows);
     return clEnqueueNDRangeKernel(q, k, 1, NULL, &g, &wg, 0, NULL, ev);
 }
 
@@ -226,7 +161,7 @@ cl_int clembed__launch_add_layernorm(cl_command_queue q, const clembed__kinst *k
     ARG(7, eps), ARG(8, r);
     if (err != CL_SUCCESS)
         return err;
-    size_t wg = (size_t)ki->values[0], g = row_global(ki, rows);
+    size_t wg = clembed__local_size(ki), g = row_global(ki, rows);
     return clEnqueueNDRangeKernel(q, k, 1, NULL, &g, &wg, 0, NULL, ev);
 }
 
@@ -235,7 +170,7 @@ cl_int clembed__launch_bias_act(cl_command_queue q, const clembed__kinst *ki, cl
 {
     cl_kernel k = ki->kernel;
     cl_int err = CL_SUCCESS;
-    cl_uint c = cols, nvec = (cl_uint)((uint64_t)rows * cols / (uint64_t)ki->values[1]);
+    cl_uint c = cols, nvec = (cl_uint)((uint64_t)rows * cols / (uint64_t)clembed__kinst_param(ki, CLEMBED__P_VEC));
     cl_int a = act;
     ARG(0, x), ARG(1, bias), ARG(2, out), ARG(3, c), ARG(4, nvec), ARG(5, a);
     if (err != CL_SUCCESS)
@@ -256,7 +191,7 @@ cl_int clembed__launch_attention(cl_command_queue q, const clembed__kinst *ki, c
     ARG(0, qkv), ARG(1, bias), ARG(2, lens), ARG(3, out), ARG(4, s), ARG(5, h), ARG(6, scale);
     if (err != CL_SUCCESS)
         return err;
-    size_t wg[3] = {(size_t)ki->values[0], 1, 1};
+    size_t wg[3] = {clembed__local_size(ki), 1, 1};
     size_t g[3] = {round_up(seq, wg[0]), heads, batch};
     return clEnqueueNDRangeKernel(q, k, 3, NULL, g, wg, 0, NULL, ev);
 }
@@ -271,7 +206,7 @@ cl_int clembed__launch_pooling(cl_command_queue q, const clembed__kinst *ki, cl_
     ARG(0, hidden), ARG(1, lens), ARG(2, out), ARG(3, s), ARG(4, w), ARG(5, o), ARG(6, nm), ARG(7, sk);
     if (err != CL_SUCCESS)
         return err;
-    size_t wg[2] = {(size_t)ki->values[0], 1};
+    size_t wg[2] = {clembed__local_size(ki), 1};
     size_t g[2] = {round_up(width, wg[0]), batch};
     return clEnqueueNDRangeKernel(q, k, 2, NULL, g, wg, 0, NULL, ev);
 }
@@ -287,7 +222,7 @@ cl_int clembed__launch_l2norm(cl_command_queue q, const clembed__kinst *ki, cl_m
     ARG(0, in), ARG(1, is), ARG(2, out), ARG(3, os), ARG(4, d), ARG(5, nz);
     if (err != CL_SUCCESS)
         return err;
-    size_t wg = (size_t)ki->values[0], g = (size_t)rows * wg;
+    size_t wg = clembed__local_size(ki), g = (size_t)rows * wg;
     return clEnqueueNDRangeKernel(q, k, 1, NULL, &g, &wg, 0, NULL, ev);
 }
 
@@ -306,8 +241,10 @@ cl_int clembed__launch_gemm(cl_command_queue q, const clembed__kinst *ki, cl_mem
 #undef KARG
     if (err != CL_SUCCESS)
         return err;
-    size_t wg[2] = {(size_t)ki->values[0], 1};
-    size_t tm = (size_t)ki->values[1], tn = (size_t)ki->values[2], vn = (size_t)ki->values[3];
+    size_t wg[2] = {clembed__local_size(ki), 1};
+    size_t tm = (size_t)clembed__kinst_param(ki, CLEMBED__P_TM);
+    size_t tn = (size_t)clembed__kinst_param(ki, CLEMBED__P_TN);
+    size_t vn = (size_t)clembed__kinst_param(ki, CLEMBED__P_VN);
     size_t g[2] = {round_up((n / vn + tn - 1) / tn, wg[0]), (m + tm - 1) / tm};
     return clEnqueueNDRangeKernel(q, kr, 2, NULL, g, wg, 0, NULL, ev);
 }

@@ -21,15 +21,17 @@ typedef struct clembed__kinst {
     cl_kernel  kernel;
 } clembed__kinst;
 
-/* Whether `values` suit kernel k at `shape` on dev: the registry's constraint
- * plus what depends on the shape (vector width dividing the row, local memory
- * of the attention tiles).  On failure *why (static) says what is wrong. */
+/* Whether `values` suit kernel k at `shape` on dev: the row's constraint on
+ * the values and its rule for the shape and the device (vector width dividing
+ * the row, local memory of the attention tiles).  On failure *why (static)
+ * says what is wrong. */
 int clembed__kernel_fits(const clembed__kernel_def *k, const int *values, const clembed__shape *shape,
                          const clembed__device *dev, const char **why);
 
-/* Halves k's vector widths and key tile in `values` until they fit `shape`
- * on dev (a vector wider than a row, tiles larger than local memory);
- * returns whether they fit in the end.  scalar: vector widths 1. */
+/* Halves the parameters k's row marks CLEMBED__PF_SHRINK (vector widths, key
+ * tiles) until they fit `shape` on dev (a vector wider than a row, tiles
+ * larger than local memory); returns whether they fit in the end.  scalar:
+ * vector widths (CLEMBED__PF_VECTOR) 1. */
 int clembed__kernel_fit(const clembed__kernel_def *k, int *values, const clembed__shape *shape,
                         const clembed__device *dev, int scalar);
 
@@ -63,6 +65,8 @@ cl_int clembed__launch_embeddings(cl_command_queue q, const clembed__kinst *ki, 
 cl_int clembed__launch_add_layernorm(cl_command_queue q, const clembed__kinst *ki, cl_mem x,
                                      cl_mem bias, cl_mem res, cl_mem gamma, cl_mem beta, cl_mem out,
                                      uint32_t rows, uint32_t hidden, float eps, cl_event *ev);
+/* The value of parameter id of a built kernel (1 when it has none). */
+int clembed__kinst_param(const clembed__kinst *ki, clembed__param_id id);
 /* The local size to launch ki with (its WG), 0 when the driver picks it. */
 size_t clembed__local_size(const clembed__kinst *ki);
 

@@ -524,7 +524,7 @@ static cl_int launch(clembed__op_bench *b, const clembed__kinst *ki, cl_event *e
         return clEnqueueNDRangeKernel(b->q, k, 1, NULL, &g, wg ? &wg : NULL, 0, NULL, ev);
     }
     case K_COPY: {
-        cl_uint nvec = b->n / (cl_uint)ki->values[1];
+        cl_uint nvec = b->n / (cl_uint)clembed__kinst_param(ki, CLEMBED__P_VEC);
         size_t g = wg ? (nvec + wg - 1) / wg * wg : nvec;
         if ((err = clSetKernelArg(k, 0, sizeof b->out, &b->out)) ||
             (err = clSetKernelArg(k, 1, sizeof b->in[0], &b->in[0])) ||
