@@ -35,3 +35,7 @@ check-valgrind:
 	$(MAKE) $(AM_MAKEFLAGS) check LOG_COMPILER="$(VALGRIND_CMD)" \
 		SH_LOG_COMPILER="CLEMBED_BIN_WRAPPER='$(VALGRIND_CMD)' $(SHELL)"
 .PHONY: check-valgrind
+
+# Layers: includes and calls run down them (README.md, "Hacking").
+TESTS += tests/layers.sh
+EXTRA_DIST += tests/layers.sh tools/check_layers.py
