@@ -188,7 +188,7 @@ SPECS = {
         prompts={"query": QWEN3_QUERY, "document": ""}),
 }
 # A copy of a model whose config.json is in the other transformers form.
-ALIASES = {"modernbert-t4config": "modernbert"}
+ALIASES = {"modernbert-t4config": "modernbert", "qwen3-t4config": "qwen3"}
 
 
 def load_texts():
@@ -440,6 +440,23 @@ def manifest_files(out, rules):
     return files
 
 
+def write_manifest(path, m):
+    """weights.json with one line per tensor."""
+    lines = ['{"seed": %d,' % m["seed"], ' "tokenizer": %s,' % json.dumps(m["tokenizer"]), ' "files": [']
+    for i, fs in enumerate(m["files"]):
+        lines.append('  {"path": %s, "sha256": %s, "metadata": %s,' % (
+            json.dumps(fs["path"]), json.dumps(fs["sha256"]), json.dumps(fs["metadata"])))
+        lines.append('   "tensors": [')
+        for j, t in enumerate(fs["tensors"]):
+            lines.append('    ' + json.dumps(t) + ("," if j + 1 < len(fs["tensors"]) else ""))
+        lines.append('   ]}' + ("," if i + 1 < len(m["files"]) else ""))
+    lines.append(' ]}')
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    with open(path) as f:
+        assert json.load(f) == m
+
+
 def write_legacy(out, spec, dim):
     """The configuration files of sentence-transformers 2.x."""
     keys = {"cls": "pooling_mode_cls_token", "max": "pooling_mode_max_tokens",
@@ -465,13 +482,21 @@ def write_legacy(out, spec, dim):
 
 
 def to_t4_config(path):
-    """ModernBERT's config.json as transformers 4 wrote it: global_rope_theta,
-    local_rope_theta and global_attn_every_n_layers instead of rope_parameters
-    and layer_types."""
+    """config.json as transformers 4 wrote it: ModernBERT's global_rope_theta,
+    local_rope_theta and global_attn_every_n_layers, Qwen3's rope_theta,
+    instead of rope_parameters and layer_types."""
     with open(path) as f:
         c = json.load(f)
     rp = c.pop("rope_parameters")
     lt = c.pop("layer_types")
+    if c["model_type"] == "qwen3":
+        c["rope_theta"] = rp["rope_theta"]
+        c["rope_scaling"] = None
+        c["transformers_version"] = "4.51.3"
+        with open(path, "w") as f:
+            json.dump(c, f, indent=2, sort_keys=True)
+            f.write("\n")
+        return
     every = next(i for i in range(1, len(lt) + 1) if lt[i - 1::i] and all(x == "full_attention" for x in lt[::i])
                  and all((k % i == 0) == (x == "full_attention") for k, x in enumerate(lt)))
     c["global_attn_every_n_layers"] = every
@@ -498,7 +523,6 @@ def check_weights(name, path, st):
     """Every parameter of the loaded model is the manifest's value, and a
     re-save writes the same tensors."""
     import numpy as np
-    import torch
     from safetensors.numpy import load_file
     want = {}
     for dp, _, fs in os.walk(path):
@@ -537,7 +561,6 @@ def check_weights(name, path, st):
                         again[(rel, k)] = v
         if set(again) != set(want) or any(not np.array_equal(again[k], want[k]) for k in want):
             raise SystemExit("%s: a re-save by sentence-transformers writes other tensors" % name)
-    del torch
 
 
 def check_tokenizer(name, path, st, texts):
@@ -559,7 +582,6 @@ def check_tokenizer(name, path, st, texts):
 
 
 def cmd_models(names):
-    import torch
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.base.modules import Dense, Normalize, Transformer
     from sentence_transformers.sentence_transformer.modules import Pooling
@@ -573,7 +595,6 @@ def cmd_models(names):
         out = os.path.join(FAMILIES, name)
         with tempfile.TemporaryDirectory() as work:
             model = build_hf(spec)
-            rules = {"": weight_rules(model)}
             hf = os.path.join(work, "hf")
             model.save_pretrained(hf)
             from transformers import AutoTokenizer
@@ -582,6 +603,7 @@ def cmd_models(names):
             hidden = model.config.hidden_size
             modules = [Transformer(hf, max_seq_length=spec["max_seq"]), Pooling(hidden, pooling_mode=spec["pooling"])]
             dim = hidden
+            rules = {}
             for out_dim, bias, act in spec["dense"]:
                 d = Dense(dim, out_dim, bias=bias, activation_function=import_from_string(act)())
                 modules.append(d)
@@ -590,6 +612,9 @@ def cmd_models(names):
             if spec["normalize"]:
                 modules.append(Normalize())
             st = SentenceTransformer(modules=modules, device="cpu", prompts=spec.get("prompts"))
+            # the model as sentence-transformers loaded it: RoBERTa and ALBERT
+            # get their (unused) pooler back, as in real model files
+            rules[""] = weight_rules(st[0].auto_model)
             build = os.path.join(work, "st")
             st.save(build)
             del st, model
@@ -609,9 +634,7 @@ def cmd_models(names):
             sums = tiny_weights.generate(build, gen, check=False)
             for fspec in files:
                 fspec["sha256"] = sums[fspec["path"]]
-            with open(os.path.join(build, tiny_weights.MANIFEST), "w") as f:
-                json.dump(manifest, f, indent=1)
-                f.write("\n")
+            write_manifest(os.path.join(build, tiny_weights.MANIFEST), manifest)
             if os.path.exists(out):
                 shutil.rmtree(out)
             shutil.copytree(build, out)
@@ -632,7 +655,6 @@ def cmd_models(names):
                 print("%s: %s (%d committed bytes)" % (n, st[0].auto_model.__class__.__name__, sum(
                     os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(os.path.join(FAMILIES, n))
                     for f in fs)))
-        del torch
 
 
 # ---- expected vectors ----------------------------------------------------
