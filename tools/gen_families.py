@@ -47,8 +47,9 @@ with the tokenizer.json that clembed reads.
 sentence-transformers (CPU, fp32) over tests/data/fidelity/texts.jsonl: the
 vectors as float32 little-endian (n x dim), the token ids per text as the
 encoder receives them (after prompt, lowercasing and truncation; 1 in front
-where the text was truncated), and cases.json in the schema of
-tests/data/fidelity/cases.json plus "family".
+where the text was truncated), cases.json in the schema of
+tests/data/fidelity/cases.json plus "family", and buckets.json: the relative
+position buckets of the T5 models and of MPNet, offset by offset.
 
 `mpnet` does the same for the real all-mpnet-base-v2 in models/ (fetched by
 tools/fetch_mpnet.sh) into tests/data/fidelity, adding its case to the
@@ -721,11 +722,33 @@ def cmd_expected(names):
                 mine = np.fromfile(os.path.join(FAMILIES, name + ".f32"), dtype="<f4")
                 if base.shape != mine.shape or np.abs(base - mine).max() > 1e-6:
                     raise SystemExit("%s: vectors differ from %s's" % (name, ALIASES[name]))
+    write_buckets()
     order = list(SPECS) + list(ALIASES)
     cases.sort(key=lambda c: (order.index(c["model"].split("/")[-1]), c["name"]))
     with open(path_cases, "w") as f:
         json.dump({"texts": "../fidelity/texts.jsonl", "cases": cases}, f, indent=1)
         f.write("\n")
+
+
+def write_buckets():
+    """buckets.json: the relative-position bucket of every offset (key position
+    minus query position, -1023..1023) as transformers computes them, for
+    the T5 configs here and for MPNet (whose bucket function ignores the
+    config: always 32 buckets, max_distance 128)."""
+    import torch
+    from transformers.models.mpnet.modeling_mpnet import MPNetEncoder
+    from transformers.models.t5.modeling_t5 import T5Attention
+    rel = torch.arange(-1023, 1024)
+    out = {}
+    for name in ("t5", "t5-gated"):
+        cfg = SPECS[name]["cfg"]
+        nb, md = cfg["relative_attention_num_buckets"], cfg["relative_attention_max_distance"]
+        b = T5Attention._relative_position_bucket(rel, bidirectional=True, num_buckets=nb, max_distance=md)
+        out[name] = {"num_buckets": nb, "max_distance": md, "first_offset": -1023, "buckets": b.tolist()}
+    b = MPNetEncoder.relative_position_bucket(rel)
+    out["mpnet"] = {"num_buckets": 32, "max_distance": 128, "first_offset": -1023, "buckets": b.tolist()}
+    with open(os.path.join(FAMILIES, "buckets.json"), "w") as f:
+        f.write("{\n" + ",\n".join(" %s: %s" % (json.dumps(k), json.dumps(v)) for k, v in out.items()) + "\n}\n")
 
 
 def cmd_mpnet():
