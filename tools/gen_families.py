@@ -56,7 +56,6 @@ tools/fetch_mpnet.sh) into tests/data/fidelity, adding its case to the
 existing ones there."""
 
 import base64
-import hashlib
 import json
 import os
 import shutil
