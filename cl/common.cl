@@ -57,38 +57,73 @@ void copy_f32_vec(__global float *dst, __global const float *src, const uint nve
         vstoreV(vloadV(i, src), i, dst);
 }
 
-/* LayerNorm((a + b) + c) of one row of n floats into out, gamma and beta
- * applied, VEC columns at a time and the rest one by one: the row variants'
- * body, for one work-item.  out may be c.  The row is read three times; the
- * last two reads hit the cache. */
-inline void layernorm_row3(__global const float *a, __global const float *b, __global const float *c,
-                           __global const float *gamma, __global const float *beta, __global float *out,
-                           const uint n, const float eps)
+/* Flags of the normalizing kernels (embeddings, add_layernorm), as lib/encoder passes them. */
+#define NF_B 1       /* add b (a bias vector, or the token type row) */
+#define NF_C 2       /* add c (the residual, or the position row) */
+#define NF_LAYER 4   /* LayerNorm: (s - mean) / sqrt(var + eps) * gamma (+ beta) */
+#define NF_RMS 8     /* RMSNorm: s / sqrt(mean(s^2) + eps) * gamma; neither: s as it is */
+#define NF_BETA 16   /* LayerNorm with beta */
+#define NF_SUM 32    /* also write s itself to sum_out (a pre-norm residual stream) */
+
+/* s = (a + b) + c, b and c as flags say, of one row of n floats, normalized as flags say into
+ * out, VEC columns at a time and the rest one by one: the row variants' body, for one
+ * work-item.  out and sum_out may be c.  The row is read three times; the last two reads hit the
+ * cache. */
+#define ROW_SUMV(i) (((flags & NF_B) ? vloadV(i, a) + vloadV(i, b) : vloadV(i, a)) + \
+                     ((flags & NF_C) ? vloadV(i, c) : (floatV)0.0f))
+#define ROW_SUM1(k) (((flags & NF_B) ? a[k] + b[k] : a[k]) + ((flags & NF_C) ? c[k] : 0.0f))
+inline void norm_row(__global const float *a, __global const float *b, __global const float *c,
+                     __global const float *gamma, __global const float *beta, __global float *out,
+                     __global float *sum_out, const uint n, const float eps, const int flags)
 {
     const uint nv = n / VEC, tail = nv * VEC;
-    floatV sv = 0.0f;
-    for (uint i = 0; i < nv; i++)
-        sv += (vloadV(i, a) + vloadV(i, b)) + vloadV(i, c);
-    float s = hsumV(sv);
-    for (uint k = tail; k < n; k++)
-        s += (a[k] + b[k]) + c[k];
-    const float mean = s / (float)n;
-    floatV vv = 0.0f;
+    float mean = 0.0f, rstd = 1.0f;
+    if (flags & (NF_LAYER | NF_RMS)) {
+        if (flags & NF_LAYER) {
+            floatV sv = 0.0f;
+            for (uint i = 0; i < nv; i++)
+                sv += ROW_SUMV(i);
+            float s = hsumV(sv);
+            for (uint k = tail; k < n; k++)
+                s += ROW_SUM1(k);
+            mean = s / (float)n;
+        }
+        floatV vv = 0.0f;
+        for (uint i = 0; i < nv; i++) {
+            floatV d = ROW_SUMV(i) - mean;
+            vv += d * d;
+        }
+        float v = hsumV(vv);
+        for (uint k = tail; k < n; k++) {
+            float d = ROW_SUM1(k) - mean;
+            v += d * d;
+        }
+        rstd = 1.0f / sqrt(v / (float)n + eps);
+    }
     for (uint i = 0; i < nv; i++) {
-        floatV d = ((vloadV(i, a) + vloadV(i, b)) + vloadV(i, c)) - mean;
-        vv += d * d;
+        const floatV s = ROW_SUMV(i);
+        if (flags & NF_SUM)
+            vstoreV(s, i, sum_out);
+        if (flags & NF_BETA)
+            vstoreV((s - mean) * rstd * vloadV(i, gamma) + vloadV(i, beta), i, out);
+        else if (flags & (NF_LAYER | NF_RMS))
+            vstoreV((s - mean) * rstd * vloadV(i, gamma), i, out);
+        else {
+            vstoreV(s, i, out);
+        }
     }
-    float v = hsumV(vv);
     for (uint k = tail; k < n; k++) {
-        float d = ((a[k] + b[k]) + c[k]) - mean;
-        v += d * d;
+        const float s = ROW_SUM1(k);
+        if (flags & NF_SUM)
+            sum_out[k] = s;
+        if (flags & NF_BETA)
+            out[k] = (s - mean) * rstd * gamma[k] + beta[k];
+        else if (flags & (NF_LAYER | NF_RMS))
+            out[k] = (s - mean) * rstd * gamma[k];
+        else {
+            out[k] = s;
+        }
     }
-    const float rstd = 1.0f / sqrt(v / (float)n + eps);
-    for (uint i = 0; i < nv; i++)
-        vstoreV((((vloadV(i, a) + vloadV(i, b)) + vloadV(i, c)) - mean) * rstd * vloadV(i, gamma) +
-                    vloadV(i, beta), i, out);
-    for (uint k = tail; k < n; k++)
-        out[k] = (((a[k] + b[k]) + c[k]) - mean) * rstd * gamma[k] + beta[k];
 }
 
 /* Sum of v over the work-group (WG a power of two); every work-item must

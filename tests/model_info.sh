@@ -45,7 +45,7 @@ t "and says so at info level" 'has "no modules.json; using sentence-transformers
 out=$($bin info -m "$data/malformed/dense_in_mismatch" 2>&1); rc=$?
 t "a malformed directory fails with the file and the reason" '[ $rc -eq 1 ] && has "dense_in_mismatch/2_Dense/config.json: in_features 5 does not match the 4 values"'
 out=$($bin info -m "$data/malformed/cfg_unsupported_arch" 2>&1); rc=$?
-t "an unsupported architecture is named" '[ $rc -eq 1 ] && has "unsupported model or feature" && has "model_type '"'"'distilbert'"'"' is not supported"'
+t "an unsupported architecture is named" '[ $rc -eq 1 ] && has "unsupported model or feature" && has "model_type '"'"'gpt2'"'"' is not supported (supported: bert, roberta"'
 out=$($bin info -m "$data/no-such-model" 2>&1); rc=$?
 t "a missing directory" '[ $rc -eq 1 ] && has "no-such-model: no such directory"'
 out=$($bin info -m 2>&1); rc=$?

@@ -14,6 +14,9 @@
 
 #define FID_MIN_COSINE 0.99999
 
+/* Where a case's vectors, ids and cases.json are, under the source tree. */
+static const char *fid_dir = "tests/data/fidelity";
+
 typedef struct fid_ids {
     int truncated;
     size_t n;
@@ -68,7 +71,9 @@ static inline char **fid_texts(size_t *count)
 
 static inline cJSON *fid_cases(void)
 {
-    char *data = fid_read("tests/data/fidelity/cases.json", NULL);
+    char rel[512];
+    snprintf(rel, sizeof rel, "%s/cases.json", fid_dir);
+    char *data = fid_read(rel, NULL);
     cJSON *j = data ? cJSON_Parse(data) : NULL;
     free(data);
     return j;
@@ -78,7 +83,7 @@ static inline float *fid_vectors(const char *file, size_t count)
 {
     char rel[512];
     size_t len = 0;
-    snprintf(rel, sizeof rel, "tests/data/fidelity/%s", file);
+    snprintf(rel, sizeof rel, "%s/%s", fid_dir, file);
     char *data = fid_read(rel, &len);
     if (data && len != count * sizeof(float)) {
         diag("%s has %zu bytes, expected %zu", rel, len, count * sizeof(float));
@@ -92,7 +97,7 @@ static inline float *fid_vectors(const char *file, size_t count)
 static inline fid_ids *fid_read_ids(const char *file, size_t count)
 {
     char rel[512];
-    snprintf(rel, sizeof rel, "tests/data/fidelity/%s", file);
+    snprintf(rel, sizeof rel, "%s/%s", fid_dir, file);
     char *data = fid_read(rel, NULL);
     if (!data)
         return NULL;
@@ -170,29 +175,39 @@ static inline void fid_case_params(const cJSON *c, clembed_context_params *p, si
 
 /* Runs one case on one device through the text path (the library's
  * tokenizer) and, always or only when that fails (`ids_always` 0) to tell the
- * encoder from the tokenizer, through the ids path (reference token ids). */
-static inline void fid_run_case(const cJSON *c, clembed_model *model, char **all_texts, size_t n_all,
-                         size_t device, const char *devname, int ids_always)
+ * encoder from the tokenizer, through the ids path (reference token ids).
+ * With every > 1, only every every-th text of the case (slow devices). */
+static inline void fid_run_case_every(const cJSON *c, clembed_model *model, char **all_texts, size_t n_all,
+                                      size_t device, const char *devname, int ids_always, size_t every)
 {
     const char *name = cJSON_GetObjectItem(c, "name")->valuestring;
-    size_t n = (size_t)cJSON_GetObjectItem(c, "n")->valueint;
+    const size_t n_case = (size_t)cJSON_GetObjectItem(c, "n")->valueint;
+    const size_t n = every > 1 ? (n_case + every - 1) / every : n_case;
     size_t dim = (size_t)cJSON_GetObjectItem(c, "dim")->valueint;
     const cJSON *idx = cJSON_GetObjectItem(c, "texts");
-    float *want = fid_vectors(cJSON_GetObjectItem(c, "vectors")->valuestring, n * dim);
-    fid_ids *ids = fid_read_ids(cJSON_GetObjectItem(c, "ids")->valuestring, n);
+    float *want = fid_vectors(cJSON_GetObjectItem(c, "vectors")->valuestring, n_case * dim);
+    fid_ids *ids = fid_read_ids(cJSON_GetObjectItem(c, "ids")->valuestring, n_case);
     const char **texts = calloc(n, sizeof *texts);
     float *got = calloc(n * dim, sizeof *got);
     clembed__seq *seqs = calloc(n, sizeof *seqs);
     clembed_embed_info *info = calloc(n, sizeof *info);
     clembed_context *ctx = NULL;
     clembed_context_params p;
-    if (!want || !ids || cJSON_GetArraySize(idx) != (int)n) {
+    if (!want || !ids || cJSON_GetArraySize(idx) != (int)n_case) {
         ok(0, "%s: reference data of case %s", devname, name);
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
-        size_t t = (size_t)cJSON_GetArrayItem(idx, (int)i)->valueint;
+        /* Keep every every-th text: its reference vector and ids move to row i. */
+        size_t from = i * (every > 1 ? every : 1);
+        size_t t = (size_t)cJSON_GetArrayItem(idx, (int)from)->valueint;
         texts[i] = t < n_all ? all_texts[t] : "";
+        if (from != i) {
+            memmove(want + i * dim, want + from * dim, dim * sizeof *want);
+            fid_ids tmp = ids[i];
+            ids[i] = ids[from];
+            ids[from] = tmp;
+        }
         seqs[i] = (clembed__seq){ids[i].ids, NULL, ids[i].n};
     }
     fid_case_params(c, &p, device);
@@ -230,11 +245,17 @@ static inline void fid_run_case(const cJSON *c, clembed_model *model, char **all
 out:
     clembed_context_free(ctx);
     free(want);
-    fid_free_ids(ids, n);
+    fid_free_ids(ids, n_case);
     free(texts);
     free(got);
     free(seqs);
     free(info);
+}
+
+static inline void fid_run_case(const cJSON *c, clembed_model *model, char **all_texts, size_t n_all,
+                                size_t device, const char *devname, int ids_always)
+{
+    fid_run_case_every(c, model, all_texts, n_all, device, devname, ids_always, 1);
 }
 
 #endif

@@ -77,9 +77,19 @@ int main(void)
         for (size_t i = 0; i < clembed__n_kernels; i++) {
             const clembed__kernel_def *k = &clembed__kernels[i];
             if (strcmp(k->op, "attention") == 0) {
-                test_kernel(k, &attn32, 2);
-                check(k, &attn64, NULL, 7, "defaults, head size 64");
-            } else if (strcmp(k->op, "bias_act") == 0) {
+                /* seeds 0..3: BERT's, grouped heads and causal, a window and a position bias,
+                 * unscaled and causal with a window behind */
+                test_kernel(k, &attn32, 4);
+                for (uint64_t seed = 4; seed < 8; seed++)
+                    check(k, &attn64, NULL, seed, "defaults, head size 64");
+            } else if (strcmp(k->op, "qk_prep") == 0) {
+                /* seeds 0..3: bias, a per-head norm, rotary, all three on part of the head */
+                test_kernel(k, &attn32, 4);
+                for (uint64_t seed = 4; seed < 8; seed++)
+                    check(k, &attn64, NULL, seed, "defaults, head size 64");
+            } else if (strcmp(k->op, "embeddings") == 0 || strcmp(k->op, "add_layernorm") == 0) {
+                test_kernel(k, &rows, 4);   /* seeds 0..3: what is added and which norm */
+            } else if (strcmp(k->op, "bias_act") == 0 || strcmp(k->op, "glu") == 0) {
                 test_kernel(k, &rows, 7);   /* seeds 0..6: every activation */
             } else if (strcmp(k->op, "pooling") == 0) {
                 test_kernel(k, &pool, 4);   /* prompt skips 0..3 */

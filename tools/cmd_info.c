@@ -163,6 +163,38 @@ static void text_model(const cJSON *d)
     printf("  embeddings:        %.0f tokens, %.0f token types, %.0f positions (first %.0f)\n",
            num(d, "vocab_size"), num(d, "type_vocab_size"), num(d, "max_position_embeddings"),
            num(d, "position_offset"));
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(d, "encoder");
+    if (cJSON_IsObject(e)) {
+        printf("  family:            %s (%s)", str(e, "family"),
+               strcmp(str(e, "norm") ? str(e, "norm") : "", "rms") == 0 ? "RMSNorm" : "LayerNorm");
+        int f1 = 1;
+        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(e, "features")) {
+            printf("%s%s", f1 ? ": " : ", ", it->valuestring);
+            f1 = 0;
+        }
+        printf("\n  attention:         %.0f heads of %.0f, %.0f key/value heads%s", num(d, "num_heads"),
+               num(e, "head_dim"), num(e, "kv_heads"), cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "attention_bias"))
+                                                           ? ", biases" : ", no biases");
+        if (num(e, "relative_buckets") > 0)
+            printf(", %.0f relative buckets up to %.0f", num(e, "relative_buckets"), num(e, "relative_max_distance"));
+        const cJSON *sl = cJSON_GetObjectItemCaseSensitive(e, "sliding_layers");
+        if (num(e, "rope_dim") > 0) {
+            printf(", rotary over %.0f dimensions (theta %g", num(e, "rope_dim"), num(e, "rope_theta"));
+            if (cJSON_GetArraySize(sl) > 0 && num(e, "rope_theta_sliding") != num(e, "rope_theta"))
+                printf(", sliding layers %g", num(e, "rope_theta_sliding"));
+            printf(")");
+        }
+        if (cJSON_GetArraySize(sl) > 0) {
+            printf(", window %.0f back and %.0f ahead in layers", num(e, "window_left"), num(e, "window_right"));
+            cJSON_ArrayForEach(it, sl)
+                printf(" %.0f", it->valuedouble);
+        }
+        printf("\n  feed-forward:      %s%s%s\n", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "gated")) ? "gated " : "",
+               str(d, "hidden_act"), cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "mlp_bias")) ? ", biases" : ", no biases");
+        if (num(e, "layer_groups") > 0)
+            printf("  layer sharing:     %.0f groups of %.0f layers\n", num(e, "layer_groups"),
+                   num(e, "inner_group_layers"));
+    }
     printf("  modules:           ");
     int first = 1;
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(d, "modules")) {

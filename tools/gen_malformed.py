@@ -410,8 +410,69 @@ def _(f): jdel(f, C, "model_type")
 def _(f): jset(f, C, model_type=7)
 
 
-@case("cfg_unsupported_arch", "UNSUPPORTED", C, "model_type 'distilbert' is not supported")
-def _(f): jset(f, C, model_type="distilbert")
+@case("cfg_unsupported_arch", "UNSUPPORTED", C, "model_type 'gpt2' is not supported")
+def _(f): jset(f, C, model_type="gpt2")
+
+
+T5 = {"model_type": "t5", "d_model": H, "d_kv": 2, "d_ff": I, "num_layers": 1, "num_heads": 2,
+      "vocab_size": V, "feed_forward_proj": "relu", "relative_attention_num_buckets": 8,
+      "relative_attention_max_distance": 16}
+QWEN3 = {"model_type": "qwen3", "hidden_size": H, "num_hidden_layers": 1, "num_attention_heads": 2,
+         "num_key_value_heads": 1, "head_dim": 2, "intermediate_size": I, "vocab_size": V,
+         "max_position_embeddings": P, "rms_norm_eps": 1e-6,
+         "rope_parameters": {"rope_theta": 1000000.0, "rope_type": "default"}}
+MODERNBERT = {"model_type": "modernbert", "hidden_size": H, "num_hidden_layers": 2,
+              "num_attention_heads": 2, "intermediate_size": I, "vocab_size": V,
+              "max_position_embeddings": P, "pad_token_id": 0, "local_attention": 4,
+              "layer_types": ["full_attention", "sliding_attention"]}
+
+
+def jreplace(files, path, obj, **kv):
+    o = dict(obj)
+    o.update(kv)
+    files[path] = json.dumps(o).encode()
+
+
+@case("cfg_t5_ff_proj", "FORMAT", C, "feed_forward_proj 'gated-gelu-new' is not '<activation>' or 'gated-<activation>'")
+def _(f): jreplace(f, C, T5, feed_forward_proj="gated-gelu-new")
+
+
+@case("cfg_t5_ff_act", "UNSUPPORTED", C, "feed_forward_proj 'gated-mish' is not supported")
+def _(f): jreplace(f, C, T5, feed_forward_proj="gated-mish")
+
+
+@case("cfg_rope_scaling", "UNSUPPORTED", C, "rope_scaling is an object; only rotary positions without scaling")
+def _(f): jreplace(f, C, QWEN3, rope_scaling={"rope_type": "yarn", "factor": 4.0})
+
+
+@case("cfg_rope_type", "UNSUPPORTED", C, "rope_parameters.rope_type is 'yarn'")
+def _(f): jreplace(f, C, QWEN3, rope_parameters={"rope_type": "yarn", "rope_theta": 1e6})
+
+
+@case("cfg_kv_heads_not_divisor", "FORMAT", C, "num_attention_heads 2 is not a multiple of num_key_value_heads 3")
+def _(f): jreplace(f, C, QWEN3, num_key_value_heads=3)
+
+
+@case("cfg_layer_type_unknown", "UNSUPPORTED", C, "layer_types[1] is 'chunked_attention'")
+def _(f): jreplace(f, C, MODERNBERT, layer_types=["full_attention", "chunked_attention"])
+
+
+@case("cfg_layer_types_count", "FORMAT", C, "'layer_types' must be a list of 2 strings")
+def _(f): jreplace(f, C, MODERNBERT, layer_types=["full_attention"])
+
+
+@case("w_missing_tensor", "FORMAT", ST, "no tensor 'encoder.layer.0.output.dense.bias'")
+def _(f):
+    t = encoder_tensors()
+    del t["encoder.layer.0.output.dense.bias"]
+    f[ST] = safetensors(t, {"format": "pt"})
+
+
+@case("w_wrong_shape", "FORMAT", ST, "tensor 'encoder.layer.0.intermediate.dense.weight' has shape [9, 4]")
+def _(f):
+    t = encoder_tensors()
+    t["encoder.layer.0.intermediate.dense.weight"] = ("F32", [I + 1, H])
+    f[ST] = safetensors(t, {"format": "pt"})
 
 
 @case("cfg_hidden_string", "FORMAT", C, "'hidden_size' must be an integer, not a string")

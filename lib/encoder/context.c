@@ -58,18 +58,16 @@ static clembed_status check_model(clembed_context *ctx)
 {
     const clembed_model *m = ctx->model;
     const clembed__encoder_config *c = &m->cfg;
-    if (strcmp(c->model_type, "bert") != 0)
-        return clembed__fail(CLEMBED_ERR_UNSUPPORTED, "%s: model_type '%s': this encoder runs BERT "
-                             "models (model_type 'bert')", m->dir, c->model_type);
-    if (c->hidden_size <= 0 || c->num_heads <= 0 || c->hidden_size % c->num_heads != 0 ||
-        c->hidden_size / c->num_heads > MAX_HEAD_DIM || c->num_layers < 0 ||
-        c->intermediate_size <= 0 || c->vocab_size <= 0 || c->max_position_embeddings <= 0 ||
-        c->position_offset < 0 || c->position_offset >= c->max_position_embeddings)
-        return clembed__fail(CLEMBED_ERR_UNSUPPORTED, "%s: config.json: hidden_size %d, "
-                             "num_attention_heads %d, intermediate_size %d, max_position_embeddings "
-                             "%d: expected positive sizes, heads dividing hidden_size into heads of at "
-                             "most %d", m->dir, c->hidden_size, c->num_heads, c->intermediate_size,
-                             c->max_position_embeddings, MAX_HEAD_DIM);
+    if (!c->arch || !m->enc_sets)
+        return clembed__fail(CLEMBED_ERR_INVALID_ARG, "%s: the model has no encoder description", m->dir);
+    if (c->hidden_size <= 0 || c->num_heads <= 0 || c->head_dim <= 0 || c->head_dim > MAX_HEAD_DIM ||
+        c->num_layers < 0 || c->intermediate_size <= 0 || c->vocab_size <= 0 ||
+        c->max_position_embeddings <= 0 || c->position_offset < 0 ||
+        c->position_offset >= c->max_position_embeddings)
+        return clembed__fail(CLEMBED_ERR_UNSUPPORTED, "%s: config.json: hidden size %d, %d heads of %d, "
+                             "intermediate size %d, max_position_embeddings %d: expected positive "
+                             "sizes and heads of at most %d", m->dir, c->hidden_size, c->num_heads,
+                             c->head_dim, c->intermediate_size, c->max_position_embeddings, MAX_HEAD_DIM);
     if (act_supported(c->hidden_act))
         return clembed__fail(CLEMBED_ERR_UNSUPPORTED, "%s: hidden_act is %s", m->dir,
                              act_supported(c->hidden_act));
@@ -129,6 +127,13 @@ static clembed_status check_model(clembed_context *ctx)
             ctx->max_width = width;
     }
     ctx->chain_dim = width;
+    /* The zero bias serves every width that may lack one. */
+    size_t z = (size_t)(c->num_heads + 2 * c->num_kv_heads) * (size_t)c->head_dim;
+    size_t wide[] = {2 * (size_t)c->intermediate_size, (size_t)c->hidden_size, ctx->max_width,
+                     (size_t)c->emb_size};
+    for (size_t k = 0; k < CLEMBED_ARRAY_LEN(wide); k++)
+        z = wide[k] > z ? wide[k] : z;
+    ctx->zeros_n = z;
     return CLEMBED_OK;
 }
 
@@ -211,7 +216,16 @@ static clembed_status build_op(clembed_context *ctx, const char *op, const clemb
  * are the batch's tokens (T = batch_tokens) or sequences (B = max_batch), and cols one of the
  * widths below. */
 enum { ROWS_T, ROWS_B };
-enum { COLS_1, COLS_H, COLS_I, COLS_WIDTH };
+enum {
+    COLS_1,
+    COLS_H,        /* the hidden size */
+    COLS_PRE,      /* H where norms come first (pre-norm), else nothing */
+    COLS_QKV,      /* the query, key and value heads, at least H (the attention's projection) */
+    COLS_ATTN,     /* the attention's output, H (the feed-forward's), E (ALBERT's embeddings) */
+    COLS_INTER,    /* the feed-forward's first GEMM: I, or 2 I gated */
+    COLS_GLU,      /* I where the feed-forward is gated, else nothing */
+    COLS_WIDTH     /* the widest vector of the module chain */
+};
 
 static const struct scratch_def {
     const char *what;         /* for messages */
@@ -228,12 +242,17 @@ static const struct scratch_def {
      "attention, pooling"},
     {"hidden states", offsetof(clembed_context, hidden), CL_MEM_READ_WRITE, ROWS_T, COLS_H, 1,
      "embeddings, layer norms", "GEMMs, pooling"},
-    {"query/key/value", offsetof(clembed_context, qkv), CL_MEM_READ_WRITE, ROWS_T, COLS_H, 3,
-     "gemm qkv, gemm attention out", "attention, attention layer norm"},
-    {"attention output", offsetof(clembed_context, ctxb), CL_MEM_READ_WRITE, ROWS_T, COLS_H, 1,
-     "attention, gemm ffn out", "gemm attention out, feed-forward layer norm"},
-    {"feed-forward activations", offsetof(clembed_context, inter), CL_MEM_READ_WRITE, ROWS_T, COLS_I, 1,
-     "gemm ffn in", "gemm ffn out"},
+    {"normed hidden states", offsetof(clembed_context, normed), CL_MEM_READ_WRITE, ROWS_T, COLS_PRE, 1,
+     "the norms of pre-norm layers", "gemm qkv, gemm ffn in, pooling"},
+    {"query/key/value", offsetof(clembed_context, qkv), CL_MEM_READ_WRITE, ROWS_T, COLS_QKV, 1,
+     "gemm qkv, qk_prep, gemm attention out", "qk_prep, attention, attention layer norm"},
+    {"attention output", offsetof(clembed_context, ctxb), CL_MEM_READ_WRITE, ROWS_T, COLS_ATTN, 1,
+     "embeddings (projected), attention, gemm ffn out",
+     "gemm embedding projection, gemm attention out, feed-forward layer norm"},
+    {"feed-forward activations", offsetof(clembed_context, inter), CL_MEM_READ_WRITE, ROWS_T, COLS_INTER, 1,
+     "gemm ffn in", "gemm ffn out, glu"},
+    {"gated feed-forward activations", offsetof(clembed_context, glu), CL_MEM_READ_WRITE, ROWS_T, COLS_GLU,
+     1, "glu", "gemm ffn out"},
     {"pooled vectors", offsetof(clembed_context, vec_a), CL_MEM_READ_WRITE, ROWS_B, COLS_WIDTH, 1,
      "pooling, Dense", "Dense, Normalize"},
     {"pooled vectors", offsetof(clembed_context, vec_b), CL_MEM_READ_WRITE, ROWS_B, COLS_WIDTH, 1,
@@ -251,10 +270,20 @@ static uint64_t scratch_size(const clembed_context *ctx, const struct scratch_de
 {
     const clembed__encoder_config *c = &ctx->model->cfg;
     const uint64_t rows = d->rows == ROWS_T ? ctx->batch_tokens : ctx->max_batch;
-    const uint64_t cols = d->cols == COLS_H       ? (uint64_t)c->hidden_size
-                          : d->cols == COLS_I     ? (uint64_t)c->intermediate_size
-                          : d->cols == COLS_WIDTH ? ctx->max_width
-                                                  : 1;
+    const uint64_t H = (uint64_t)c->hidden_size, I = (uint64_t)c->intermediate_size;
+    const uint64_t qw = (uint64_t)c->num_heads * c->head_dim, kw = (uint64_t)c->num_kv_heads * c->head_dim;
+    const int pre = (c->arch->flags & CLEMBED__A_PRE_NORM) != 0;
+    uint64_t cols = 1;
+    switch (d->cols) {
+    case COLS_H: cols = H; break;
+    case COLS_PRE: cols = pre ? H : 0; break;
+    case COLS_QKV: cols = qw + 2 * kw > H ? qw + 2 * kw : H; break;
+    case COLS_ATTN: cols = qw > H ? qw : H, cols = (uint64_t)c->emb_size > cols ? (uint64_t)c->emb_size : cols; break;
+    case COLS_INTER: cols = c->gated ? 2 * I : I; break;
+    case COLS_GLU: cols = c->gated ? I : 0; break;
+    case COLS_WIDTH: cols = ctx->max_width; break;
+    default: break;
+    }
     return 4 * rows * cols * d->mult;
 }
 
@@ -295,6 +324,8 @@ static clembed_status alloc_scratch(clembed_context *ctx)
         size_t bytes = (size_t)scratch_size(ctx, d);
         cl_int err;
         cl_mem *m = scratch_mem(ctx, d);
+        if (!bytes)
+            continue;   /* this model does without it */
         *m = clCreateBuffer(ctx->cl, d->flags, bytes, NULL, &err);
         if (!*m)
             return clembed__cl_fail(err, "%s: allocating %s (%zu bytes) for batch_tokens %u; a smaller "
@@ -313,29 +344,53 @@ static clembed_status alloc_scratch(clembed_context *ctx)
 }
 
 /* The shape kernel `which` (CLEMBED__KERNEL_LIST) is built for.  GEMM shapes
- * are m = tokens, n = inter, k = hidden, as clembed__op_shapes has them. */
-enum { SHAPE_MAIN, SHAPE_HEAD, SHAPE_GEMM_QKV, SHAPE_GEMM_O, SHAPE_GEMM_FFN_IN, SHAPE_GEMM_FFN_OUT,
-       SHAPE_GEMM_HEAD };
+ * are m = tokens, n = inter, k = hidden, as clembed__op_shapes has them; the
+ * attention's are its heads (hidden = heads * head_dim). */
+enum { SHAPE_MAIN, SHAPE_EMB, SHAPE_ATTN, SHAPE_HEAD, SHAPE_GEMM_QKV, SHAPE_GEMM_O, SHAPE_GEMM_FFN_IN,
+       SHAPE_GEMM_FFN_OUT, SHAPE_GEMM_HEAD, SHAPE_GEMM_EMB_PROJ };
 
 static clembed__shape kernel_shape(const clembed_context *ctx, int which)
 {
     const clembed__encoder_config *c = &ctx->model->cfg;
     const uint32_t H = (uint32_t)c->hidden_size, I = (uint32_t)c->intermediate_size;
+    const uint32_t QW = (uint32_t)(c->num_heads * c->head_dim), KW = (uint32_t)(c->num_kv_heads * c->head_dim);
     clembed__shape s = {.tokens = ctx->batch_tokens, .hidden = H, .heads = (uint32_t)c->num_heads,
                         .seq = ctx->max_tokens, .batch = ctx->max_batch, .inter = I};
     switch (which) {
+    case SHAPE_EMB: s.hidden = (uint32_t)c->emb_size; break;
+    case SHAPE_ATTN: s.hidden = QW; break;
     case SHAPE_HEAD:
     case SHAPE_GEMM_HEAD:
         s.tokens = s.batch;
         s.hidden = ctx->max_width;
         s.inter = 1;
         break;
-    case SHAPE_GEMM_QKV: s.inter = 3 * H; break;
-    case SHAPE_GEMM_O: s.inter = H; break;
+    case SHAPE_GEMM_QKV: s.inter = QW + 2 * KW; break;
+    case SHAPE_GEMM_O: s.inter = H, s.hidden = QW; break;
+    case SHAPE_GEMM_FFN_IN: s.inter = c->gated ? 2 * I : I; break;
     case SHAPE_GEMM_FFN_OUT: s.inter = H, s.hidden = I; break;
+    case SHAPE_GEMM_EMB_PROJ: s.inter = H, s.hidden = (uint32_t)c->emb_size; break;
     default: break;
     }
     return s;
+}
+
+/* Whether the model runs kernel `which` at all. */
+static int kernel_needed(const clembed_context *ctx, int which)
+{
+    const clembed__encoder_config *c = &ctx->model->cfg;
+    const unsigned f = c->arch->flags;
+    switch (which) {
+    case CLEMBED__K_PREP: return clembed__encoder_needs_prep(c);
+    case CLEMBED__K_GLU: return c->gated;
+    case CLEMBED__K_EMB_PROJ: return (f & CLEMBED__A_EMB_PROJ) && !ctx->gemm_clblast;
+    case CLEMBED__K_QKV:
+    case CLEMBED__K_O:
+    case CLEMBED__K_FFN_IN:
+    case CLEMBED__K_FFN_OUT:
+    case CLEMBED__K_GEMM_HEAD: return !ctx->gemm_clblast;
+    default: return 1;
+    }
 }
 
 static const struct kernel_use {
@@ -430,8 +485,8 @@ clembed_status clembed_context_new(const clembed_model *model, const clembed_con
     ctx->gemm_clblast = clembed__gemm_uses_clblast(ctx->dev);
     for (int i = 0; i < CLEMBED__N_KERNELS; i++) {
         const struct kernel_use *u = &kernel_uses[i];
-        if (ctx->gemm_clblast && u->shape >= SHAPE_GEMM_QKV)
-            continue;   /* CLBlast runs the GEMMs */
+        if (!kernel_needed(ctx, i))
+            continue;
         const clembed__shape s = kernel_shape(ctx, u->shape);
         if ((rc = build_op(ctx, u->op, &s, u->scalar, &ctx->k[i])) != CLEMBED_OK)
             goto fail;

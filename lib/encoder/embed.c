@@ -26,7 +26,7 @@ static int by_length_desc(const void *a, const void *b)
 clembed_status clembed__embed_seqs(clembed_context *ctx, const clembed__seq *seqs, size_t n, float *out)
 {
     const clembed_model *m = ctx->model;
-    const int32_t pad = m->cfg.pad_token_id;
+    const int32_t pad = m->cfg.pad_token_id >= 0 ? m->cfg.pad_token_id : 0;   /* any id: masked */
     const int32_t types_n = m->cfg.type_vocab_size > 0 ? m->cfg.type_vocab_size : 1;
     clembed_status rc = CLEMBED_OK;
     struct ranked *rank = malloc((n ? n : 1) * sizeof *rank);

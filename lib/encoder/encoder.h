@@ -15,19 +15,22 @@
 #include <stdint.h>
 
 /* Ops whose device time a context records (clembed_context_op_times). */
-#define CLEMBED__OP_LIST(X)                 \
-    X(WRITE, "write ids")                   \
-    X(EMB, "embeddings")                \
-    X(GEMM_QKV, "gemm qkv")                 \
-    X(ATTN, "attention")                \
-    X(GEMM_O, "gemm attention out")         \
-    X(LN, "add_layernorm")              \
-    X(GEMM_FFN_IN, "gemm ffn in")  /* with bias and activation where fused */ \
-    X(ACT, "bias_act")                  \
-    X(GEMM_FFN_OUT, "gemm ffn out")         \
-    X(POOL, "pooling")                  \
-    X(GEMM_DENSE, "gemm dense")             \
-    X(L2, "l2norm")                     \
+#define CLEMBED__OP_LIST(X)                                                     \
+    X(WRITE, "write ids")                                                       \
+    X(EMB, "embeddings")                                                        \
+    X(GEMM_EMB, "gemm embedding projection")                                    \
+    X(GEMM_QKV, "gemm qkv")                                                     \
+    X(PREP, "qk_prep")                                                          \
+    X(ATTN, "attention")                                                        \
+    X(GEMM_O, "gemm attention out")                                             \
+    X(LN, "add_layernorm")                                                      \
+    X(GEMM_FFN_IN, "gemm ffn in")  /* with bias and activation where fused */   \
+    X(ACT, "bias_act")                                                          \
+    X(GLU, "glu")                                                               \
+    X(GEMM_FFN_OUT, "gemm ffn out")                                             \
+    X(POOL, "pooling")                                                          \
+    X(GEMM_DENSE, "gemm dense")                                                 \
+    X(L2, "l2norm")                                                             \
     X(READ, "read vectors")
 
 enum {
@@ -43,18 +46,21 @@ _Static_assert(CLEMBED__N_OPS <= CLEMBED__TIMELINE_MAX_OPS, "ops a timeline sums
  * by a vector).  GEMM kernels are built only where GEMMs do not run on
  * CLBlast; each encoder GEMM has its own, tuned for its own n and k. */
 #define CLEMBED__KERNEL_LIST(X)                          \
-    X(EMB, "embeddings", MAIN, 0)                         \
+    X(EMB, "embeddings", EMB, 0)                          \
     X(LN, "add_layernorm", MAIN, 0)                       \
     X(ACT, "bias_act", MAIN, 0)                           \
     X(ACT_HEAD, "bias_act", HEAD, 1)                      \
-    X(ATTN, "attention", MAIN, 0)                         \
+    X(ATTN, "attention", ATTN, 0)                         \
+    X(PREP, "qk_prep", ATTN, 0)                           \
+    X(GLU, "glu", MAIN, 0)                                \
     X(POOL, "pooling", MAIN, 0)                           \
     X(L2, "l2norm", HEAD, 0)                              \
     X(QKV, "gemm", GEMM_QKV, 0)                           \
     X(O, "gemm", GEMM_O, 0)                               \
     X(FFN_IN, "gemm", GEMM_FFN_IN, 0)                     \
     X(FFN_OUT, "gemm", GEMM_FFN_OUT, 0)                   \
-    X(GEMM_HEAD, "gemm", GEMM_HEAD, 1)
+    X(GEMM_HEAD, "gemm", GEMM_HEAD, 1)                    \
+    X(EMB_PROJ, "gemm", GEMM_EMB_PROJ, 0)
 
 enum {
 #define CLEMBED_X_(id, op, shape, scalar) CLEMBED__K_##id,
@@ -63,11 +69,34 @@ enum {
     CLEMBED__N_KERNELS
 };
 
+/* A weight set on the device (a layer; ALBERT's sets serve several), by slot; matrices
+ * transposed to [in, out], absent ones NULL. */
+enum {
+    CLEMBED__LW_QKV_W,   /* query, key and value heads stacked: [H, (heads + 2 kv_heads) head_dim] */
+    CLEMBED__LW_QKV_B,
+    CLEMBED__LW_O_W, CLEMBED__LW_O_B,
+    CLEMBED__LW_ATTN_G, CLEMBED__LW_ATTN_B,   /* the attention norm */
+    CLEMBED__LW_QN, CLEMBED__LW_KN,           /* per-head RMSNorm of queries and keys */
+    CLEMBED__LW_IN_W,    /* [H, I], or [H, 2 I] for a gated pair (activated half first) */
+    CLEMBED__LW_IN_B,
+    CLEMBED__LW_OUT_W, CLEMBED__LW_OUT_B,
+    CLEMBED__LW_FFN_G, CLEMBED__LW_FFN_B,     /* the feed-forward norm */
+    CLEMBED__N_LW
+};
 typedef struct clembed__layer_w {
-    cl_mem qkv_w, qkv_b;     /* fused and transposed: [H, 3H], [3H] */
-    cl_mem o_w, o_b, ln1_g, ln1_b;          /* matrices transposed: [in, out] */
-    cl_mem i_w, i_b, out_w, out_b, ln2_g, ln2_b;
+    cl_mem m[CLEMBED__N_LW];
 } clembed__layer_w;
+
+/* The weights once per model on the device, and tables the context computes. */
+enum {
+    CLEMBED__GW_WORD, CLEMBED__GW_POS, CLEMBED__GW_TYPE, CLEMBED__GW_EMB_G, CLEMBED__GW_EMB_B,
+    CLEMBED__GW_PROJ_W, CLEMBED__GW_PROJ_B, CLEMBED__GW_FINAL_G, CLEMBED__GW_FINAL_B,
+    CLEMBED__GW_POSB,                           /* relative position bias per head and distance */
+    CLEMBED__GW_COS, CLEMBED__GW_SIN,           /* rotary tables, global layers */
+    CLEMBED__GW_COS_LOCAL, CLEMBED__GW_SIN_LOCAL, /* and sliding ones, where their theta differs */
+    CLEMBED__GW_ZEROS,                          /* the bias of what has none */
+    CLEMBED__N_GW
+};
 
 /* One step of the module chain after pooling. */
 typedef struct clembed__head_step {
@@ -105,9 +134,11 @@ struct clembed_context {
     int gemm_clblast;         /* 1: GEMMs through CLBlast, 0: through the k_ GEMM kernels */
 
     /* weights on the device */
-    cl_mem word, pos, type, emb_g, emb_b;
-    clembed__layer_w *layers;
-    int n_layers;
+    cl_mem gw[CLEMBED__N_GW];
+    clembed__layer_w *layers;  /* one per weight set of the model */
+    size_t n_layers;
+    size_t zeros_n;            /* floats of gw[CLEMBED__GW_ZEROS] */
+    uint32_t pb_stride, pb_center;   /* of gw[CLEMBED__GW_POSB] */
     clembed__head_step *head;
     size_t n_head;
     size_t host_align;        /* alignment for using host memory in place */
@@ -118,7 +149,7 @@ struct clembed_context {
 
     /* scratch for one batch: context.c's scratch_defs lists them */
     cl_mem ids, types, lens;
-    cl_mem hidden, qkv, ctxb, inter;
+    cl_mem hidden, normed, qkv, ctxb, inter, glu;
     cl_mem vec_a, vec_b, vec_out;
     int32_t *h_ids, *h_types;
     uint32_t *h_lens;
@@ -127,6 +158,13 @@ struct clembed_context {
     /* profiling: device time per CLEMBED__OP_* */
     clembed__timeline timeline;
 };
+
+/* Whether the encoder prepares queries and keys before attention (rotary
+ * positions, per-head norms): then qk_prep adds the q/k/v biases too. */
+static inline int clembed__encoder_needs_prep(const clembed__encoder_config *c)
+{
+    return (c->arch->flags & (CLEMBED__A_ROTARY | CLEMBED__A_QK_NORM)) != 0;
+}
 
 /* One packed batch: `batch` sequences of at most `seq` tokens, right padded,
  * already in ctx->h_ids / h_types / h_lens.  Runs the encoder and the module
@@ -145,6 +183,10 @@ typedef struct clembed__seq {
  * ids to check the encoder alone. */
 clembed_status clembed__embed_seqs(clembed_context *ctx, const clembed__seq *seqs, size_t n, float *out);
 
+/* transformers' bucket of a relative position (key - query), bidirectional, for T5 and MPNet
+ * (upload.c; exposed for its test). */
+int clembed__rel_bucket(int rel, int num_buckets, int max_distance);
+
 /* Uploads the model's weights to ctx's device (context.c calls it). */
 clembed_status clembed__encoder_upload(clembed_context *ctx);
 void clembed__encoder_release(clembed_context *ctx);
@@ -153,8 +195,8 @@ void clembed__encoder_release(clembed_context *ctx);
  * drivers) on dev; CLEMBED_GEMM=clblast or kernel decides instead. */
 int clembed__gemm_uses_clblast(const clembed__device *dev);
 
-/* C[M, N] = A[M, K] * B[K, N], row-major, B a weight stored transposed;
- * then, when bias is not NULL, C = act(C + bias).  Through CLBlast and
+/* C[M, N] = act(A[M, K] * B[K, N] (+ bias)), row-major, B a weight stored
+ * transposed; bias may be NULL, act CLEMBED__ACT_IDENTITY for none.  Through CLBlast and
  * bias_act (act_ki), or the registry's GEMM kernel `ki` with the bias and
  * activation fused, as ctx->gemm_clblast says.  Records device time under op (and
  * bias_act's under its own) when the context profiles. */

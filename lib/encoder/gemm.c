@@ -64,11 +64,11 @@ clembed_status clembed__gemm(clembed_context *ctx, int op, size_t m, size_t n, s
 {
     if (ctx->gemm_clblast) {
         clembed_status rc = gemm_blast(ctx, op, m, n, k, a, b, c);
-        if (rc != CLEMBED_OK || !bias)
+        if (rc != CLEMBED_OK || (!bias && act == CLEMBED__ACT_IDENTITY))
             return rc;
         cl_event ev = NULL;
-        cl_int err = clembed__launch_bias_act(ctx->q, act_ki, c, bias, c, (uint32_t)m, (uint32_t)n,
-                                              act, ctx->profiling ? &ev : NULL);
+        cl_int err = clembed__launch_bias_act(ctx->q, act_ki, c, bias ? bias : ctx->gw[CLEMBED__GW_ZEROS], c,
+                                              (uint32_t)m, (uint32_t)n, act, ctx->profiling ? &ev : NULL);
         if (err != CL_SUCCESS)
             return clembed__cl_fail(err, "%s: bias and activation after a GEMM", ctx->dev->info.name);
         return ev ? clembed__timeline_track(&ctx->timeline, ctx->q, CLEMBED__OP_ACT, ev, NULL) : CLEMBED_OK;
@@ -78,7 +78,7 @@ clembed_status clembed__gemm(clembed_context *ctx, int op, size_t m, size_t n, s
                              "a smaller batch_tokens", m, n, k);
     cl_event ev = NULL;
     cl_int err = clembed__launch_gemm(ctx->q, ki, a, b, bias, c, (uint32_t)m, (uint32_t)n, (uint32_t)k,
-                                      bias ? act : CLEMBED__ACT_IDENTITY, ctx->profiling ? &ev : NULL);
+                                      act, ctx->profiling ? &ev : NULL);
     if (err != CL_SUCCESS)
         return clembed__cl_fail(err, "%s: GEMM %zux%zux%zu", ctx->dev->info.name, m, n, k);
     return ev ? clembed__timeline_track(&ctx->timeline, ctx->q, op, ev, NULL) : CLEMBED_OK;

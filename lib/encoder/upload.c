@@ -5,6 +5,7 @@
 #include "encoder/encoder.h"
 #include "core/util.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,25 +64,6 @@ static clembed_status make_weight(clembed_context *ctx, const void *data, size_t
     return CLEMBED_OK;
 }
 
-static clembed_status want(const clembed_model *m, const char *name, int64_t rows, int64_t cols,
-                           const clembed__tensor **out)
-{
-    const clembed__tensor *t = clembed__model_tensor(m, name);
-    *out = t;
-    if (!t)
-        return clembed__fail(CLEMBED_ERR_FORMAT, "%s: the weights have no tensor '%s'", m->dir, name);
-    if (t->dtype == CLEMBED__OTHER)
-        return clembed__fail(CLEMBED_ERR_UNSUPPORTED, "%s: tensor '%s' is not F32, F16 or BF16",
-                             m->dir, name);
-    size_t numel = clembed__tensor_numel(t);
-    if (cols ? (t->ndim != 2 || t->shape[0] < rows || t->shape[1] != cols)
-             : (numel != (size_t)rows))
-        return clembed__fail(CLEMBED_ERR_FORMAT, "%s: tensor '%s' has %zu elements in %d dimensions, "
-                             "expected %lld x %lld", m->dir, name, numel, t->ndim, (long long)rows,
-                             (long long)(cols ? cols : 1));
-    return CLEMBED_OK;
-}
-
 /* Drops the pages of a tensor we copied from the process's resident set:
  * the model's mapping is read-only and private, so this only returns memory
  * (pages come back from the page cache if anything reads them again), and
@@ -94,94 +76,192 @@ static void drop_pages(const void *data, size_t bytes)
         madvise((void *)start, end - start, MADV_DONTNEED);
 }
 
-/* A weight matrix [rows, cols] (nn.Linear: [out, in]) converted to float32
- * and transposed to [cols, rows] into dst, the layout the GEMMs read. */
-static void transpose_into(const clembed__tensor *t, size_t row0, size_t rows, size_t cols, float *dst,
-                           size_t dst_ld, float *scratch)
+/* Matrices of nn.Linear ([out, in]) stacked along out and transposed into one [in, sum of
+ * outs] buffer, the layout the GEMMs read: query, key and value become one GEMM, a gated pair
+ * another. */
+static clembed_status upload_stack_t(clembed_context *ctx, const clembed__tensor *const *parts, size_t n,
+                                     cl_mem *out)
 {
-    clembed__tensor_to_f32(t, scratch);
-    for (size_t r = 0; r < rows; r++)
-        for (size_t c = 0; c < cols; c++)
-            dst[c * dst_ld + row0 + r] = scratch[r * cols + c];
-    drop_pages(t->data, t->nbytes);
-}
-
-/* Uploads a weight matrix of nn.Linear ([rows, cols]) transposed. */
-static clembed_status upload_t(clembed_context *ctx, const char *name, int64_t rows, int64_t cols,
-                               cl_mem *out)
-{
-    const clembed__tensor *t;
-    clembed_status rc = want(ctx->model, name, rows, cols, &t);
-    if (rc != CLEMBED_OK)
-        return rc;
-    size_t n = (size_t)rows * (size_t)cols;
-    float *f = host_alloc(n * sizeof *f), *tmp = malloc(n * sizeof *tmp);
+    size_t rows = 0, cols = (size_t)parts[0]->shape[1], most = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t numel = clembed__tensor_numel(parts[i]);
+        rows += (size_t)parts[i]->shape[0];
+        most = numel > most ? numel : most;
+    }
+    float *f = host_alloc(rows * cols * sizeof *f), *tmp = malloc(most * sizeof *tmp);
     if (!f || !tmp) {
         free(f);
         free(tmp);
-        return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory converting '%s'", name);
+        return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory converting '%s'", parts[0]->name);
     }
-    transpose_into(t, 0, (size_t)rows, (size_t)cols, f, (size_t)rows, tmp);
+    for (size_t i = 0, row0 = 0; i < n; row0 += (size_t)parts[i]->shape[0], i++) {
+        const size_t pr = (size_t)parts[i]->shape[0];
+        clembed__tensor_to_f32(parts[i], tmp);
+        for (size_t r = 0; r < pr; r++)
+            for (size_t c = 0; c < cols; c++)
+                f[c * rows + row0 + r] = tmp[r * cols + c];
+        drop_pages(parts[i]->data, parts[i]->nbytes);
+    }
     free(tmp);
-    return make_weight(ctx, f, n * sizeof *f, f, name, out);
+    return make_weight(ctx, f, rows * cols * sizeof *f, f, parts[0]->name, out);
 }
 
-/* Uploads the first `rows` rows (all of a vector) of tensor `name`. */
-static clembed_status upload(clembed_context *ctx, const char *name, int64_t rows, int64_t cols,
-                             cl_mem *out)
+/* A tensor as it is (vectors, embedding tables), converted to float32 where it is not. */
+static clembed_status upload_plain(clembed_context *ctx, const clembed__tensor *t, cl_mem *out)
 {
-    const clembed__tensor *t;
-    clembed_status rc = want(ctx->model, name, rows, cols, &t);
-    if (rc != CLEMBED_OK)
-        return rc;
-    size_t numel = (size_t)rows * (size_t)(cols ? cols : 1);
+    size_t numel = clembed__tensor_numel(t);
     if (t->dtype == CLEMBED__F32)
-        return make_weight(ctx, t->data, numel * sizeof(float), NULL, name, out);
-    float *f = host_alloc(clembed__tensor_numel(t) * sizeof *f);
+        return make_weight(ctx, t->data, numel * sizeof(float), NULL, t->name, out);
+    float *f = host_alloc(numel * sizeof *f);
     if (!f)
-        return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory converting '%s'", name);
+        return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory converting '%s'", t->name);
     clembed__tensor_to_f32(t, f);
-    return make_weight(ctx, f, numel * sizeof(float), f, name, out);
+    return make_weight(ctx, f, numel * sizeof(float), f, t->name, out);
 }
 
-/* Query, key and value projections side by side: one GEMM for the three,
- * with the weights transposed to [H, 3H]. */
-static clembed_status upload_qkv(clembed_context *ctx, int layer, int64_t h, cl_mem *w, cl_mem *b)
+/* Vectors side by side (the biases of stacked matrices); all NULL: no buffer. */
+static clembed_status upload_stack_vec(clembed_context *ctx, const clembed__tensor *const *parts, size_t n,
+                                       cl_mem *out)
 {
-    static const char *const parts[3] = {"query", "key", "value"};
-    float *fw = host_alloc((size_t)(3 * h * h) * sizeof *fw), *fb = host_alloc((size_t)(3 * h) * sizeof *fb);
-    float *tmp = malloc((size_t)(h * h) * sizeof *tmp);
-    clembed_status rc = CLEMBED_OK;
-    char name[128];
-    if (!fw || !fb || !tmp) {
-        free(fw);
-        free(fb);
-        free(tmp);
+    size_t total = 0, have = 0;
+    for (size_t i = 0; i < n; i++)
+        if (parts[i])
+            have++, total += clembed__tensor_numel(parts[i]);
+    if (!have)
+        return CLEMBED_OK;
+    if (have != n)
+        return clembed__fail(CLEMBED_ERR_FORMAT, "%s: some of the stacked projections have biases and "
+                             "some do not", ctx->model->dir);
+    if (n == 1)
+        return upload_plain(ctx, parts[0], out);
+    float *f = host_alloc(total * sizeof *f);
+    if (!f)
+        return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
+    for (size_t i = 0, at = 0; i < n; at += clembed__tensor_numel(parts[i]), i++)
+        clembed__tensor_to_f32(parts[i], f + at);
+    return make_weight(ctx, f, total * sizeof *f, f, parts[0]->name, out);
+}
+
+/* Host data the context computed (tables of positions), as a weight. */
+static clembed_status upload_host(clembed_context *ctx, float *f, size_t n, const char *what, cl_mem *out)
+{
+    return make_weight(ctx, f, n * sizeof *f, f, what, out);
+}
+
+static clembed_status upload_pair(clembed_context *ctx, const clembed__wpair *p, cl_mem *w, cl_mem *b)
+{
+    clembed_status rc = p->w ? upload_plain(ctx, p->w, w) : CLEMBED_OK;
+    if (rc == CLEMBED_OK && p->b)
+        rc = upload_plain(ctx, p->b, b);
+    return rc;
+}
+
+/* One weight set: attention, its norms, the feed-forward. */
+static clembed_status upload_set(clembed_context *ctx, size_t s, clembed__layer_w *lw)
+{
+    const clembed_model *m = ctx->model;
+    const clembed__wpair *w = m->enc_sets[s];
+    const unsigned f = m->cfg.arch->flags;
+    cl_mem *d = lw->m;
+    clembed_status rc;
+    if (f & CLEMBED__A_FUSED_QKV) {
+        const clembed__tensor *qkv[1] = {w[CLEMBED__W_QKV].w}, *b[1] = {w[CLEMBED__W_QKV].b};
+        if ((rc = upload_stack_t(ctx, qkv, 1, &d[CLEMBED__LW_QKV_W])) ||
+            (rc = upload_stack_vec(ctx, b, 1, &d[CLEMBED__LW_QKV_B])))
+            return rc;
+    } else {
+        const clembed__tensor *qkv[3] = {w[CLEMBED__W_Q].w, w[CLEMBED__W_K].w, w[CLEMBED__W_V].w};
+        const clembed__tensor *b[3] = {w[CLEMBED__W_Q].b, w[CLEMBED__W_K].b, w[CLEMBED__W_V].b};
+        if ((rc = upload_stack_t(ctx, qkv, 3, &d[CLEMBED__LW_QKV_W])) ||
+            (rc = upload_stack_vec(ctx, b, 3, &d[CLEMBED__LW_QKV_B])))
+            return rc;
+    }
+    const clembed__tensor *o[1] = {w[CLEMBED__W_O].w};
+    if ((rc = upload_stack_t(ctx, o, 1, &d[CLEMBED__LW_O_W])) ||
+        (w[CLEMBED__W_O].b && (rc = upload_plain(ctx, w[CLEMBED__W_O].b, &d[CLEMBED__LW_O_B]))) ||
+        (rc = upload_pair(ctx, &w[CLEMBED__W_ATTN_NORM], &d[CLEMBED__LW_ATTN_G], &d[CLEMBED__LW_ATTN_B])) ||
+        (rc = upload_pair(ctx, &w[CLEMBED__W_Q_NORM], &d[CLEMBED__LW_QN], &d[CLEMBED__LW_QN])) ||
+        (rc = upload_pair(ctx, &w[CLEMBED__W_K_NORM], &d[CLEMBED__LW_KN], &d[CLEMBED__LW_KN])))
+        return rc;
+    /* The feed-forward's input: one matrix, a gated pair stacked, or the pair as the file has it. */
+    const clembed__wrole in = (f & CLEMBED__A_FUSED_GATE) ? CLEMBED__W_FFN_INUP : CLEMBED__W_FFN_IN;
+    const size_t n_in = m->cfg.gated && !(f & CLEMBED__A_FUSED_GATE) ? 2 : 1;
+    const clembed__tensor *iw[2] = {w[in].w, w[CLEMBED__W_FFN_UP].w}, *ib[2] = {w[in].b, w[CLEMBED__W_FFN_UP].b};
+    const clembed__tensor *ow[1] = {w[CLEMBED__W_FFN_OUT].w};
+    if ((rc = upload_stack_t(ctx, iw, n_in, &d[CLEMBED__LW_IN_W])) ||
+        (rc = upload_stack_vec(ctx, ib, n_in, &d[CLEMBED__LW_IN_B])) ||
+        (rc = upload_stack_t(ctx, ow, 1, &d[CLEMBED__LW_OUT_W])) ||
+        (w[CLEMBED__W_FFN_OUT].b && (rc = upload_plain(ctx, w[CLEMBED__W_FFN_OUT].b, &d[CLEMBED__LW_OUT_B]))) ||
+        (rc = upload_pair(ctx, &w[CLEMBED__W_FFN_NORM], &d[CLEMBED__LW_FFN_G], &d[CLEMBED__LW_FFN_B])))
+        return rc;
+    return CLEMBED_OK;
+}
+
+/* transformers' bucket of a relative position (key - query) for T5 and MPNet, bidirectional,
+ * in float32 as torch computes it. */
+int clembed__rel_bucket(int rel, int num_buckets, int max_distance)
+{
+    const int half = num_buckets / 2, max_exact = half / 2;
+    int bucket = rel > 0 ? half : 0, n = rel < 0 ? -rel : rel;
+    if (n < max_exact)
+        return bucket + n;
+    float r = logf((float)n / (float)max_exact);
+    r = r / (float)log((double)max_distance / max_exact);
+    r = r * (float)(half - max_exact);
+    int large = max_exact + (int)r;
+    return bucket + (large < half - 1 ? large : half - 1);
+}
+
+/* The relative position bias of every head at every distance the context can see, [heads,
+ * 2 max_tokens - 1], from the model's table [buckets, heads]. */
+static clembed_status upload_rel_bias(clembed_context *ctx)
+{
+    const clembed__encoder_config *c = &ctx->model->cfg;
+    const clembed__tensor *t = ctx->model->enc[CLEMBED__W_REL_BIAS].w;
+    const size_t L = ctx->max_tokens, width = 2 * L - 1, NH = (size_t)c->num_heads;
+    float *tab = malloc(clembed__tensor_numel(t) * sizeof *tab), *f = host_alloc(NH * width * sizeof *f);
+    if (!tab || !f) {
+        free(tab);
+        free(f);
         return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
     }
-    for (int p = 0; p < 3 && rc == CLEMBED_OK; p++) {
-        const clembed__tensor *tw, *tb;
-        snprintf(name, sizeof name, "encoder.layer.%d.attention.self.%s.weight", layer, parts[p]);
-        if ((rc = want(ctx->model, name, h, h, &tw)) != CLEMBED_OK)
-            break;
-        snprintf(name, sizeof name, "encoder.layer.%d.attention.self.%s.bias", layer, parts[p]);
-        if ((rc = want(ctx->model, name, h, 0, &tb)) != CLEMBED_OK)
-            break;
-        transpose_into(tw, (size_t)(p * h), (size_t)h, (size_t)h, fw, (size_t)(3 * h), tmp);
-        clembed__tensor_to_f32(tb, fb + (size_t)(p * h));
+    clembed__tensor_to_f32(t, tab);
+    for (size_t d = 0; d < width; d++) {
+        int b = clembed__rel_bucket((int)d - (int)(L - 1), c->rel_buckets, c->rel_max_distance);
+        for (size_t h = 0; h < NH; h++)
+            f[h * width + d] = tab[(size_t)b * NH + h];
     }
-    free(tmp);
+    free(tab);
+    ctx->pb_stride = (uint32_t)width;
+    ctx->pb_center = (uint32_t)(L - 1);
+    return upload_host(ctx, f, NH * width, t->name, &ctx->gw[CLEMBED__GW_POSB]);
+}
+
+/* Rotary cos and sin for every position the context can see, [max_tokens, rope_dim / 2], as
+ * transformers computes them in float32: inv_freq = 1 / theta^(2i / dim), angle = pos * inv_freq. */
+static clembed_status upload_rope(clembed_context *ctx, double theta, cl_mem *cos_out, cl_mem *sin_out)
+{
+    const size_t L = ctx->max_tokens, half = (size_t)ctx->model->cfg.rope_dim / 2;
+    float *cs = host_alloc(L * half * sizeof *cs), *sn = host_alloc(L * half * sizeof *sn);
+    if (!cs || !sn) {
+        free(cs);
+        free(sn);
+        return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < half; i++) {
+        float inv = 1.0f / powf((float)theta, (float)(2 * i) / (float)(2 * half));
+        for (size_t p = 0; p < L; p++) {
+            float angle = (float)p * inv;
+            cs[p * half + i] = (float)cos((double)angle);
+            sn[p * half + i] = (float)sin((double)angle);
+        }
+    }
+    clembed_status rc = upload_host(ctx, cs, L * half, "rotary cos", cos_out);
     if (rc != CLEMBED_OK) {
-        free(fw);
-        free(fb);
+        free(sn);
         return rc;
     }
-    snprintf(name, sizeof name, "encoder.layer.%d.attention.self.qkv", layer);
-    if ((rc = make_weight(ctx, fw, (size_t)(3 * h * h) * sizeof *fw, fw, name, w)) != CLEMBED_OK) {
-        free(fb);
-        return rc;
-    }
-    return make_weight(ctx, fb, (size_t)(3 * h) * sizeof *fb, fb, name, b);
+    return upload_host(ctx, sn, L * half, "rotary sin", sin_out);
 }
 
 static clembed_status zeros(clembed_context *ctx, size_t n, const char *what, cl_mem *out)
@@ -200,49 +280,42 @@ clembed_status clembed__encoder_upload(clembed_context *ctx)
     ctx->host_align = align_bits / 8 > 64 ? align_bits / 8 : 64;
     const clembed_model *m = ctx->model;
     const clembed__encoder_config *c = &m->cfg;
-    const int64_t H = c->hidden_size, I = c->intermediate_size;
+    const unsigned f = c->arch->flags;
+    const clembed__wpair *g = m->enc;
+    cl_mem *gw = ctx->gw;
     clembed_status rc;
-    char name[128];
-    if ((rc = upload(ctx, "embeddings.word_embeddings.weight", c->vocab_size, H, &ctx->word)) ||
-        (rc = upload(ctx, "embeddings.position_embeddings.weight", c->max_position_embeddings, H,
-                     &ctx->pos)) ||
-        (rc = upload(ctx, "embeddings.LayerNorm.weight", H, 0, &ctx->emb_g)) ||
-        (rc = upload(ctx, "embeddings.LayerNorm.bias", H, 0, &ctx->emb_b)))
+    if ((rc = upload_plain(ctx, g[CLEMBED__W_WORD].w, &gw[CLEMBED__GW_WORD])) ||
+        (g[CLEMBED__W_POS].w && (rc = upload_plain(ctx, g[CLEMBED__W_POS].w, &gw[CLEMBED__GW_POS]))) ||
+        (g[CLEMBED__W_TYPE].w && (rc = upload_plain(ctx, g[CLEMBED__W_TYPE].w, &gw[CLEMBED__GW_TYPE]))) ||
+        (rc = upload_pair(ctx, &g[CLEMBED__W_EMB_NORM], &gw[CLEMBED__GW_EMB_G], &gw[CLEMBED__GW_EMB_B])) ||
+        (rc = upload_pair(ctx, &g[CLEMBED__W_FINAL_NORM], &gw[CLEMBED__GW_FINAL_G], &gw[CLEMBED__GW_FINAL_B])) ||
+        (rc = zeros(ctx, ctx->zeros_n, "zeros", &gw[CLEMBED__GW_ZEROS])))
         return rc;
-    if (clembed__model_tensor(m, "embeddings.token_type_embeddings.weight"))
-        rc = upload(ctx, "embeddings.token_type_embeddings.weight", c->type_vocab_size > 0 ? c->type_vocab_size : 1,
-                    H, &ctx->type);
-    else
-        rc = zeros(ctx, (size_t)H, "token types", &ctx->type);
-    if (rc != CLEMBED_OK)
+    if (g[CLEMBED__W_EMB_PROJ].w) {
+        const clembed__tensor *pw[1] = {g[CLEMBED__W_EMB_PROJ].w};
+        if ((rc = upload_stack_t(ctx, pw, 1, &gw[CLEMBED__GW_PROJ_W])) ||
+            (g[CLEMBED__W_EMB_PROJ].b && (rc = upload_plain(ctx, g[CLEMBED__W_EMB_PROJ].b, &gw[CLEMBED__GW_PROJ_B]))))
+            return rc;
+    }
+    if ((f & CLEMBED__A_REL_BUCKETS) && (rc = upload_rel_bias(ctx)) != CLEMBED_OK)
         return rc;
-    ctx->layers = calloc((size_t)c->num_layers, sizeof *ctx->layers);
+    if (f & CLEMBED__A_ROTARY) {
+        if ((rc = upload_rope(ctx, c->rope_theta, &gw[CLEMBED__GW_COS], &gw[CLEMBED__GW_SIN])))
+            return rc;
+        int any_sliding = 0;
+        for (int l = 0; l < c->num_layers; l++)
+            any_sliding |= c->sliding[l];
+        if (any_sliding && c->rope_theta_local != c->rope_theta &&
+            (rc = upload_rope(ctx, c->rope_theta_local, &gw[CLEMBED__GW_COS_LOCAL], &gw[CLEMBED__GW_SIN_LOCAL])))
+            return rc;
+    }
+    ctx->layers = calloc(m->n_enc_sets ? m->n_enc_sets : 1, sizeof *ctx->layers);
     if (!ctx->layers)
         return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
-    ctx->n_layers = c->num_layers;
-    for (int l = 0; l < c->num_layers; l++) {
-        clembed__layer_w *w = &ctx->layers[l];
-#define LAYER(suffix, rows, cols, dst)                                                  \
-    (snprintf(name, sizeof name, "encoder.layer.%d.%s", l, suffix),                      \
-     rc = upload(ctx, name, rows, cols, dst))
-#define LAYER_T(suffix, rows, cols, dst)                                                \
-    (snprintf(name, sizeof name, "encoder.layer.%d.%s", l, suffix),                      \
-     rc = upload_t(ctx, name, rows, cols, dst))
-        if ((rc = upload_qkv(ctx, l, H, &w->qkv_w, &w->qkv_b)) ||
-            LAYER_T("attention.output.dense.weight", H, H, &w->o_w) ||
-            LAYER("attention.output.dense.bias", H, 0, &w->o_b) ||
-            LAYER("attention.output.LayerNorm.weight", H, 0, &w->ln1_g) ||
-            LAYER("attention.output.LayerNorm.bias", H, 0, &w->ln1_b) ||
-            LAYER_T("intermediate.dense.weight", I, H, &w->i_w) ||
-            LAYER("intermediate.dense.bias", I, 0, &w->i_b) ||
-            LAYER_T("output.dense.weight", H, I, &w->out_w) ||
-            LAYER("output.dense.bias", H, 0, &w->out_b) ||
-            LAYER("output.LayerNorm.weight", H, 0, &w->ln2_g) ||
-            LAYER("output.LayerNorm.bias", H, 0, &w->ln2_b))
+    ctx->n_layers = m->n_enc_sets;
+    for (size_t s = 0; s < m->n_enc_sets; s++)
+        if ((rc = upload_set(ctx, s, &ctx->layers[s])) != CLEMBED_OK)
             return rc;
-#undef LAYER
-#undef LAYER_T
-    }
     for (size_t i = 0; i < ctx->n_head; i++) {
         clembed__head_step *s = &ctx->head[i];
         if (s->kind != CLEMBED__MOD_DENSE)
@@ -256,27 +329,8 @@ clembed_status clembed__encoder_upload(clembed_context *ctx)
             return clembed__fail(CLEMBED_ERR_FORMAT, "%s: Dense module '%s' has weights of %lld x %lld, "
                                  "expected %u x %u", m->dir, mod->path, (long long)tw->shape[0],
                                  (long long)(tw->ndim > 1 ? tw->shape[1] : 1), s->out, s->in);
-        float *fw = host_alloc(clembed__tensor_numel(tw) * sizeof *fw);
-        float *tmp = malloc(clembed__tensor_numel(tw) * sizeof *tmp);
-        if (!fw || !tmp) {
-            free(fw);
-            free(tmp);
-            return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
-        }
-        transpose_into(tw, 0, s->out, s->in, fw, s->out, tmp);
-        free(tmp);
-        if ((rc = make_weight(ctx, fw, clembed__tensor_numel(tw) * sizeof *fw, fw, mod->path, &s->w)))
-            return rc;
-        if (tb) {
-            float *fb = host_alloc(s->out * sizeof *fb);
-            if (!fb)
-                return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
-            clembed__tensor_to_f32(tb, fb);
-            rc = make_weight(ctx, fb, s->out * sizeof *fb, fb, mod->path, &s->b);
-        } else {
-            rc = zeros(ctx, s->out, mod->path, &s->b);
-        }
-        if (rc != CLEMBED_OK)
+        const clembed__tensor *dw[1] = {tw};
+        if ((rc = upload_stack_t(ctx, dw, 1, &s->w)) || (tb && (rc = upload_plain(ctx, tb, &s->b))))
             return rc;
     }
     return CLEMBED_OK;
@@ -291,14 +345,11 @@ static void release(cl_mem *m)
 
 void clembed__encoder_release(clembed_context *ctx)
 {
-    release(&ctx->word), release(&ctx->pos), release(&ctx->type);
-    release(&ctx->emb_g), release(&ctx->emb_b);
-    for (int l = 0; ctx->layers && l < ctx->n_layers; l++) {
-        clembed__layer_w *w = &ctx->layers[l];
-        release(&w->qkv_w), release(&w->qkv_b), release(&w->o_w), release(&w->o_b);
-        release(&w->ln1_g), release(&w->ln1_b), release(&w->i_w), release(&w->i_b);
-        release(&w->out_w), release(&w->out_b), release(&w->ln2_g), release(&w->ln2_b);
-    }
+    for (int i = 0; i < CLEMBED__N_GW; i++)
+        release(&ctx->gw[i]);
+    for (size_t l = 0; ctx->layers && l < ctx->n_layers; l++)
+        for (int i = 0; i < CLEMBED__N_LW; i++)
+            release(&ctx->layers[l].m[i]);
     free(ctx->layers);
     ctx->layers = NULL;
     for (size_t i = 0; ctx->head && i < ctx->n_head; i++)

@@ -2,8 +2,8 @@
 # weights), its tests and fuzz targets.
 libclembed_core_la_SOURCES += \
 	lib/model/model.c lib/model/config.c lib/model/st_modules.c lib/model/weights.c \
-	lib/model/json.c lib/model/safetensors.c
-noinst_HEADERS += lib/model/model.h lib/model/files.h lib/model/json.h lib/model/weights.h \
+	lib/model/json.c lib/model/safetensors.c lib/model/arch.c
+noinst_HEADERS += lib/model/model.h lib/model/arch.h lib/model/files.h lib/model/json.h lib/model/weights.h \
 	lib/model/safetensors.h
 # clembed info -m parses the description with cJSON.
 clembed_LDADD += $(CJSON_LIBS)

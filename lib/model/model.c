@@ -33,6 +33,7 @@ void clembed_model_free(clembed_model *m)
     free(m->default_prompt_name);
     free(m->similarity_fn);
     free(m->tensors);
+    free(m->enc_sets);
     clembed_tokenizer_free(m->tokenizer);
     clembed__weights_free(m->priv);
     free(m->dir);
@@ -421,6 +422,48 @@ clembed_status clembed_model_describe_json(const clembed_model *m, char **out)
         cJSON_AddNumberToObject(o, "pad_token_id", c->pad_token_id);
     else
         cJSON_AddNullToObject(o, "pad_token_id");
+    if ((x = cJSON_AddObjectToObject(o, "encoder")) && c->arch) {
+        /* The architecture as the table resolved it: what the encoder runs. */
+        cJSON_AddStringToObject(x, "family", c->arch->family);
+        int any_sliding = 0;
+        for (int l = 0; l < c->num_layers; l++)
+            any_sliding |= c->sliding[l];
+        cJSON *fl = cJSON_AddArrayToObject(x, "features");
+        for (unsigned bit = 1; fl && bit; bit <<= 1)
+            if ((c->arch->flags & bit) && clembed__arch_flag_name(bit) &&
+                !(bit == CLEMBED__A_SLIDING && !any_sliding))
+                cJSON_AddItemToArray(fl, cJSON_CreateString(clembed__arch_flag_name(bit)));
+        cJSON_AddStringToObject(x, "norm", c->arch->norm == CLEMBED__NORM_RMS ? "rms" : "layer");
+        cJSON_AddStringToObject(x, "norm_placement", (c->arch->flags & CLEMBED__A_PRE_NORM) ? "pre" : "post");
+        cJSON_AddNumberToObject(x, "embedding_size", c->emb_size);
+        cJSON_AddNumberToObject(x, "kv_heads", c->num_kv_heads);
+        cJSON_AddNumberToObject(x, "head_dim", c->head_dim);
+        cJSON_AddBoolToObject(x, "gated", c->gated);
+        cJSON_AddBoolToObject(x, "attention_bias", c->attn_bias);
+        cJSON_AddBoolToObject(x, "mlp_bias", c->mlp_bias);
+        cJSON_AddBoolToObject(x, "norm_bias", c->norm_bias && c->arch->norm == CLEMBED__NORM_LAYER);
+        if (c->arch->flags & CLEMBED__A_GROUPS) {
+            cJSON_AddNumberToObject(x, "layer_groups", c->num_groups);
+            cJSON_AddNumberToObject(x, "inner_group_layers", c->inner_group_num);
+        }
+        if (c->rel_buckets) {
+            cJSON_AddNumberToObject(x, "relative_buckets", c->rel_buckets);
+            cJSON_AddNumberToObject(x, "relative_max_distance", c->rel_max_distance);
+        }
+        if (c->rope_dim) {
+            cJSON_AddNumberToObject(x, "rope_theta", c->rope_theta);
+            cJSON_AddNumberToObject(x, "rope_theta_sliding", c->rope_theta_local);
+            cJSON_AddNumberToObject(x, "rope_dim", c->rope_dim);
+        }
+        cJSON *sl = NULL;
+        for (int l = 0; l < c->num_layers; l++)
+            if (c->sliding[l] && (sl || (sl = cJSON_AddArrayToObject(x, "sliding_layers"))))
+                cJSON_AddItemToArray(sl, cJSON_CreateNumber(l));
+        if (sl) {
+            cJSON_AddNumberToObject(x, "window_left", c->window_left);
+            cJSON_AddNumberToObject(x, "window_right", c->window_right);
+        }
+    }
     cJSON_AddBoolToObject(o, "modules_json", m->has_modules_json);
     a = cJSON_AddArrayToObject(o, "modules");
     for (size_t i = 0; a && i < m->n_modules; i++) {

@@ -4,6 +4,7 @@
 #define CLEMBED_MODEL_H
 
 #include "core/internal.h"
+#include "model/arch.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -46,21 +47,44 @@ enum {
     CLEMBED__POOL_LAST_TOKEN = 1 << 5
 };
 
+/* Layers a model may have. */
+#define CLEMBED__MAX_LAYERS 1024
+
+/* config.json resolved against the family's row (model/arch.h): what the encoder runs. */
 typedef struct clembed__encoder_config {
-    char         model_type[32];   /* "bert", "roberta", "xlm-roberta", ... */
+    char         model_type[32];   /* "bert", "roberta", "t5", ... */
+    const clembed__arch *arch;
     int          vocab_size;
-    int          hidden_size;
+    int          hidden_size;      /* H, the width of the layers */
+    int          emb_size;         /* E, the width of the embeddings (ALBERT), else H */
     int          num_layers;
     int          num_heads;
+    int          num_kv_heads;     /* key/value heads (grouped-query attention), else num_heads */
+    int          head_dim;         /* may differ from H / heads (T5's d_kv, Qwen3's head_dim) */
     int          intermediate_size;
     clembed__act hidden_act;
+    int          gated;            /* the feed-forward is act(in x) * (up x) */
     float        layer_norm_eps;
-    int          max_position_embeddings;
-    int          type_vocab_size;
-    int          pad_token_id;
+    int          max_position_embeddings;   /* positions the model can number */
+    int          type_vocab_size;  /* 0 when the family has no token types */
+    int          pad_token_id;     /* -1 when none */
     int          position_offset;  /* first position id: 0 for BERT, pad_token_id + 1 for RoBERTa */
+    int          num_groups, inner_group_num;   /* ALBERT's weight sharing, else 1, 1 */
+    int          rel_buckets, rel_max_distance; /* relative position buckets, 0 when none */
+    int          rel_table_rows;   /* rows of the relative bias table */
+    double       rope_theta, rope_theta_local;  /* rotary bases of global and sliding layers */
+    int          rope_dim;         /* leading dimensions of a head that rotate, 0 without rotary */
+    int          window_left, window_right;     /* keys a sliding layer sees on each side */
+    int          attn_bias, mlp_bias, norm_bias;
+    unsigned char sliding[CLEMBED__MAX_LAYERS]; /* per layer: 1 attends within the window */
     char         architecture[64]; /* architectures[0] of config.json ("BertModel"), "" when absent */
 } clembed__encoder_config;
+
+/* A weight and its bias (NULL when the configuration gives it none), resolved from the
+ * architecture's names when the model is opened. */
+typedef struct clembed__wpair {
+    const clembed__tensor *w, *b;
+} clembed__wpair;
 
 typedef enum clembed__module_kind {
     CLEMBED__MOD_TRANSFORMER,
@@ -108,6 +132,11 @@ struct clembed_model {
     char                   *default_prompt_name;  /* NULL when none */
     char                   *similarity_fn;         /* NULL when not given */
     clembed_tokenizer      *tokenizer;      /* NULL when not loaded */
+    /* The encoder's weights by role: enc[] for the roles once per model, enc_sets[s][] for each
+     * weight set (a layer, or ALBERT's group and inner layer; clembed__model_block_set). */
+    clembed__wpair          enc[CLEMBED__N_WROLES];
+    clembed__wpair        (*enc_sets)[CLEMBED__N_WROLES];
+    size_t                  n_enc_sets;
     /* Weights: every tensor of every file (shards included). */
     clembed__tensor        *tensors;
     size_t                  n_tensors;
@@ -120,6 +149,9 @@ struct clembed_model {
  * or without the architecture prefix ("bert.", "roberta.", "model.", ...);
  * NULL when absent. */
 const clembed__tensor *clembed__model_tensor(const clembed_model *m, const char *name);
+
+/* The weight set block `block` of the encoder runs (num_layers * inner_group_num blocks). */
+size_t clembed__model_block_set(const clembed_model *m, int block);
 
 /* Converts a tensor to fp32 into out (numel floats). */
 void clembed__tensor_to_f32(const clembed__tensor *t, float *out);

@@ -1,5 +1,6 @@
 /* The model's weights: one safetensors file or the shards of an index, tensor lookup with or
  * without the architecture prefix, and conversion to fp32. */
+#include "model/arch.h"
 #include "model/files.h"
 #include "model/weights.h"
 #include "core/util.h"
@@ -273,8 +274,6 @@ static int by_name(const void *a, const void *b)
     return strcmp((*(const clembed__tensor *const *)a)->name, (*(const clembed__tensor *const *)b)->name);
 }
 
-static const char *const known_prefixes[] = {"bert.", "roberta.", "model.", "encoder_model."};
-
 clembed_status clembed__weights_finish(clembed_model *m)
 {
     clembed__model_priv *p = m->priv;
@@ -315,20 +314,25 @@ clembed_status clembed__weights_finish(clembed_model *m)
                                  p->files[p->file_of[p->by_name[i - 1] - m->tensors]]->path,
                                  p->files[p->file_of[p->by_name[i] - m->tensors]]->path);
         }
-    /* The prefix is whatever comes before the word embeddings' name. */
-    static const char anchor[] = "embeddings.word_embeddings.weight";
+    /* The prefix is whatever comes before the word embeddings' name (any of its spellings). */
     p->prefix[0] = '\0';
+    char anchor[192];
     int found = 0;
-    for (size_t i = 0; i < p->n_enc_tensors && !found; i++)
-        found = strcmp(m->tensors[i].name, anchor) == 0;
-    for (size_t i = 0; i < p->n_enc_tensors && !found; i++) {
-        const char *name = m->tensors[i].name;
-        size_t l = strlen(name), al = sizeof anchor - 1;
-        if (l > al && name[l - al - 1] == '.' && strcmp(name + l - al, anchor) == 0 &&
-            l - al < sizeof p->prefix) {
-            memcpy(p->prefix, name, l - al);
-            p->prefix[l - al] = '\0';
-            found = 1;
+    for (int alt = 0; !found && m->cfg.arch &&
+                      clembed__arch_weight_name(m->cfg.arch, CLEMBED__W_WORD, alt, 0, 0, ".weight", anchor,
+                                                sizeof anchor); alt++) {
+        size_t al = strlen(anchor);
+        for (size_t i = 0; i < p->n_enc_tensors && !found; i++)
+            found = strcmp(m->tensors[i].name, anchor) == 0;
+        for (size_t i = 0; i < p->n_enc_tensors && !found; i++) {
+            const char *name = m->tensors[i].name;
+            size_t l = strlen(name);
+            if (l > al && name[l - al - 1] == '.' && strcmp(name + l - al, anchor) == 0 &&
+                l - al < sizeof p->prefix) {
+                memcpy(p->prefix, name, l - al);
+                p->prefix[l - al] = '\0';
+                found = 1;
+            }
         }
     }
     return CLEMBED_OK;
@@ -361,8 +365,12 @@ static const clembed__tensor *with_prefixes(const clembed_model *m, const char *
     if (p->prefix[0] && snprintf(buf, sizeof buf, "%s%s", p->prefix, name) < (int)sizeof buf &&
         (t = exact(m, buf)))
         return t;
-    for (size_t i = 0; i <= CLEMBED_ARRAY_LEN(known_prefixes); i++) {
-        const char *pre = i < CLEMBED_ARRAY_LEN(known_prefixes) ? known_prefixes[i] : p->prefix;
+    /* A name asked for with a prefix the family's checkpoints use, or the file's own. */
+    const size_t n_known = m->cfg.arch ? CLEMBED_ARRAY_LEN(m->cfg.arch->prefixes) : 0;
+    for (size_t i = 0; i <= n_known; i++) {
+        const char *pre = i < n_known ? m->cfg.arch->prefixes[i] : p->prefix;
+        if (!pre)
+            continue;
         size_t l = strlen(pre);
         if (l && strncmp(name, pre, l) == 0) {
             if ((t = exact(m, name + l)))
@@ -429,78 +437,189 @@ void clembed__weights_free(clembed__model_priv *p)
 
 /* ---- encoder tensors ------------------------------------------------------ */
 
-static clembed_status need(const clembed_model *m, const char *config_label, const char *name,
-                           int ndim, int64_t d0, int64_t d1, const char *why)
+/* The shape a role has under cfg: rows, and columns (0 for a vector). */
+static void role_shape(const clembed__encoder_config *c, clembed__wrole r, int64_t *rows, int64_t *cols)
+{
+    const int64_t H = c->hidden_size, E = c->emb_size, I = c->intermediate_size, hd = c->head_dim;
+    const int64_t QW = (int64_t)c->num_heads * hd, KW = (int64_t)c->num_kv_heads * hd;
+    *cols = 0;
+    switch (r) {
+    case CLEMBED__W_WORD: *rows = c->vocab_size, *cols = E; break;
+    case CLEMBED__W_POS: *rows = c->max_position_embeddings, *cols = E; break;
+    case CLEMBED__W_TYPE: *rows = c->type_vocab_size, *cols = E; break;
+    case CLEMBED__W_EMB_NORM: *rows = E; break;
+    case CLEMBED__W_EMB_PROJ: *rows = H, *cols = E; break;
+    case CLEMBED__W_REL_BIAS: *rows = c->rel_table_rows, *cols = c->num_heads; break;
+    case CLEMBED__W_Q: *rows = QW, *cols = H; break;
+    case CLEMBED__W_K:
+    case CLEMBED__W_V: *rows = KW, *cols = H; break;
+    case CLEMBED__W_QKV: *rows = QW + 2 * KW, *cols = H; break;
+    case CLEMBED__W_O: *rows = H, *cols = QW; break;
+    case CLEMBED__W_Q_NORM:
+    case CLEMBED__W_K_NORM: *rows = hd; break;
+    case CLEMBED__W_FFN_IN:
+    case CLEMBED__W_FFN_UP: *rows = I, *cols = H; break;
+    case CLEMBED__W_FFN_INUP: *rows = 2 * I, *cols = H; break;
+    case CLEMBED__W_FFN_OUT: *rows = H, *cols = I; break;
+    default: *rows = H; break;   /* the norms after the layers */
+    }
+}
+
+/* Whether cfg's encoder reads role r, and whether with a bias. */
+static int role_used(const clembed__encoder_config *c, clembed__wrole r, int *bias)
+{
+    const clembed__arch *a = c->arch;
+    const unsigned f = a->flags;
+    int norm_bias = c->norm_bias && a->norm == CLEMBED__NORM_LAYER;
+    *bias = 0;
+    switch (r) {
+    case CLEMBED__W_WORD: return 1;
+    case CLEMBED__W_POS: return (f & CLEMBED__A_POS_LEARNED) != 0;
+    case CLEMBED__W_TYPE: return (f & CLEMBED__A_TOKEN_TYPES) != 0;
+    case CLEMBED__W_EMB_NORM: *bias = norm_bias; return (f & CLEMBED__A_EMB_NORM) != 0;
+    case CLEMBED__W_EMB_PROJ: *bias = 1; return (f & CLEMBED__A_EMB_PROJ) != 0;
+    case CLEMBED__W_REL_BIAS: return (f & CLEMBED__A_REL_BUCKETS) != 0;
+    case CLEMBED__W_FINAL_NORM: *bias = norm_bias; return (f & CLEMBED__A_FINAL_NORM) != 0;
+    case CLEMBED__W_Q:
+    case CLEMBED__W_K:
+    case CLEMBED__W_V: *bias = c->attn_bias; return !(f & CLEMBED__A_FUSED_QKV);
+    case CLEMBED__W_QKV: *bias = c->attn_bias; return (f & CLEMBED__A_FUSED_QKV) != 0;
+    case CLEMBED__W_O: *bias = c->attn_bias; return 1;
+    case CLEMBED__W_Q_NORM:
+    case CLEMBED__W_K_NORM: return (f & CLEMBED__A_QK_NORM) != 0;
+    case CLEMBED__W_FFN_IN: *bias = c->mlp_bias; return !(f & CLEMBED__A_FUSED_GATE);
+    case CLEMBED__W_FFN_UP: *bias = c->mlp_bias; return c->gated && !(f & CLEMBED__A_FUSED_GATE);
+    case CLEMBED__W_FFN_INUP: *bias = c->mlp_bias; return (f & CLEMBED__A_FUSED_GATE) != 0;
+    case CLEMBED__W_FFN_OUT: *bias = c->mlp_bias; return 1;
+    case CLEMBED__W_ATTN_NORM:
+    case CLEMBED__W_FFN_NORM: *bias = norm_bias; return 1;
+    default: return 0;
+    }
+}
+
+/* The tensor of role r for weight set (group, inner) with suffix: the first spelling found. */
+static const clembed__tensor *role_tensor(const clembed_model *m, clembed__wrole r, int group, int inner,
+                                          const char *suffix, char *name, size_t cap)
+{
+    char alt[192];
+    name[0] = '\0';
+    for (int i = 0; clembed__arch_weight_name(m->cfg.arch, r, i, group, inner, suffix, alt, sizeof alt); i++) {
+        if (!name[0])
+            snprintf(name, cap, "%s", alt);
+        const clembed__tensor *t = clembed__model_tensor(m, alt);
+        if (t)
+            return t;
+    }
+    return NULL;
+}
+
+static clembed_status check_tensor(const clembed_model *m, const char *config_label, const clembed__tensor *t,
+                                   int64_t rows, int64_t cols)
 {
     const clembed__model_priv *p = m->priv;
-    const clembed__tensor *t = clembed__model_tensor(m, name);
-    char b[64];
-    if (!t)
-        return clembed__fail(CLEMBED_ERR_FORMAT, "%s: no tensor '%s%s'%s%s", p->weights_label,
-                             p->prefix, name, p->prefix[0] ? "" : " (with or without a prefix such "
-                             "as 'bert.')", why);
     const char *file = clembed__weights_file_of(m, t);
     if (t->dtype == CLEMBED__OTHER)
         return clembed__fail(CLEMBED_ERR_UNSUPPORTED, "%s: tensor '%s' is %s; weights must be F32, F16 "
                              "or BF16", file, t->name, p->dtype_names[t - m->tensors]);
-    int ok = t->ndim == ndim && t->shape[0] == d0 && (ndim < 2 || t->shape[1] == d1);
-    if (!ok) {
-        char got[96];
-        size_t n = 0;
-        n += (size_t)snprintf(got, sizeof got, "[");
-        for (int i = 0; i < t->ndim && n < sizeof got; i++)
-            n += (size_t)snprintf(got + n, sizeof got - n, "%s%lld", i ? ", " : "",
-                                  (long long)t->shape[i]);
-        if (n < sizeof got)
-            snprintf(got + n, sizeof got - n, "]");
-        if (ndim == 2)
-            snprintf(b, sizeof b, "[%lld, %lld]", (long long)d0, (long long)d1);
-        else
-            snprintf(b, sizeof b, "[%lld]", (long long)d0);
-        return clembed__fail(CLEMBED_ERR_FORMAT, "%s: tensor '%s' has shape %s, but %s implies %s",
-                             file, t->name, got, config_label, b);
+    if (t->ndim == (cols ? 2 : 1) && t->shape[0] == rows && (!cols || t->shape[1] == cols))
+        return CLEMBED_OK;
+    char got[96], want[64];
+    size_t n = (size_t)snprintf(got, sizeof got, "[");
+    for (int i = 0; i < t->ndim && n < sizeof got; i++)
+        n += (size_t)snprintf(got + n, sizeof got - n, "%s%lld", i ? ", " : "", (long long)t->shape[i]);
+    if (n < sizeof got)
+        snprintf(got + n, sizeof got - n, "]");
+    if (cols)
+        snprintf(want, sizeof want, "[%lld, %lld]", (long long)rows, (long long)cols);
+    else
+        snprintf(want, sizeof want, "[%lld]", (long long)rows);
+    return clembed__fail(CLEMBED_ERR_FORMAT, "%s: tensor '%s' has shape %s, but %s implies %s", file,
+                         t->name, got, config_label, want);
+}
+
+/* Resolves role r of weight set s into *out: required tensors must be there with their shapes;
+ * a tensor the configuration does not use but the family names is refused (a gated checkpoint
+ * under a plain configuration would otherwise run wrong). */
+static clembed_status resolve_role(clembed_model *m, const char *config_label, clembed__wrole r, size_t s,
+                                   clembed__wpair *out)
+{
+    const clembed__encoder_config *c = &m->cfg;
+    const clembed__model_priv *p = m->priv;
+    int group = (int)s, inner = 0, bias = 0;
+    if (c->arch->flags & CLEMBED__A_GROUPS)
+        group = (int)s / c->inner_group_num, inner = (int)s % c->inner_group_num;
+    char name[256];
+    int used = role_used(c, r, &bias);
+    /* ModernBERT's first layer has no norm before its attention, whatever the file holds. */
+    if (r == CLEMBED__W_ATTN_NORM && s == 0 && (c->arch->flags & CLEMBED__A_FIRST_NO_ATTN_NORM))
+        return CLEMBED_OK;
+    const clembed__tensor *w = role_tensor(m, r, group, inner, ".weight", name, sizeof name);
+    if (!used) {
+        if (w && r != CLEMBED__W_REL_BIAS)
+            return clembed__fail(CLEMBED_ERR_UNSUPPORTED, "%s: tensor '%s' is there, but %s does not "
+                                 "describe a model that uses it (%s; check feed_forward_proj, the "
+                                 "gated or fused layout and model_type)", clembed__weights_file_of(m, w),
+                                 w->name, config_label, clembed__wrole_name(r));
+        return CLEMBED_OK;
+    }
+    if (!w)
+        return clembed__fail(CLEMBED_ERR_FORMAT, "%s: no tensor '%s%s'%s; %s (model_type '%s') needs it",
+                             p->weights_label, p->prefix, name,
+                             p->prefix[0] ? "" : " (with or without a prefix such as 'bert.')",
+                             config_label, c->model_type);
+    int64_t rows, cols;
+    role_shape(c, r, &rows, &cols);
+    clembed_status rc = check_tensor(m, config_label, w, rows, cols);
+    if (rc != CLEMBED_OK)
+        return rc;
+    out->w = w;
+    if (!bias)
+        return CLEMBED_OK;
+    const clembed__tensor *b = role_tensor(m, r, group, inner, ".bias", name, sizeof name);
+    if (!b)
+        return clembed__fail(CLEMBED_ERR_FORMAT, "%s: no tensor '%s%s'; %s (model_type '%s') gives it "
+                             "a bias", p->weights_label, p->prefix, name, config_label, c->model_type);
+    if ((rc = check_tensor(m, config_label, b, rows, 0)) != CLEMBED_OK)
+        return rc;
+    out->b = b;
+    return CLEMBED_OK;
+}
+
+clembed_status clembed__weights_check_encoder(clembed_model *m, const char *config_label)
+{
+    const clembed__encoder_config *c = &m->cfg;
+    const size_t n_sets = (c->arch->flags & CLEMBED__A_GROUPS)
+                              ? (size_t)c->num_groups * (size_t)c->inner_group_num : (size_t)c->num_layers;
+    clembed_status rc;
+    m->enc_sets = calloc(n_sets ? n_sets : 1, sizeof *m->enc_sets);
+    if (!m->enc_sets)
+        return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
+    m->n_enc_sets = n_sets;
+    for (int r = 0; r < CLEMBED__N_WROLES; r++) {
+        if (!clembed__arch_has(c->arch, (clembed__wrole)r))
+            continue;
+        if (!clembed__wrole_per_layer((clembed__wrole)r)) {
+            if ((rc = resolve_role(m, config_label, (clembed__wrole)r, 0, &m->enc[r])) != CLEMBED_OK)
+                return rc;
+            continue;
+        }
+        for (size_t s = 0; s < n_sets; s++)
+            if ((rc = resolve_role(m, config_label, (clembed__wrole)r, s, &m->enc_sets[s][r])) != CLEMBED_OK)
+                return rc;
     }
     return CLEMBED_OK;
 }
 
-clembed_status clembed__weights_check_encoder(const clembed_model *m, const char *config_label)
+size_t clembed__model_block_set(const clembed_model *m, int block)
 {
     const clembed__encoder_config *c = &m->cfg;
-    const int64_t H = c->hidden_size, I = c->intermediate_size;
-    clembed_status rc;
-    char name[128], why[96];
-    snprintf(why, sizeof why, "; %s needs it", config_label);
-    if ((rc = need(m, config_label, "embeddings.word_embeddings.weight", 2, c->vocab_size, H, why)) ||
-        (rc = need(m, config_label, "embeddings.position_embeddings.weight", 2,
-                   c->max_position_embeddings, H, why)) ||
-        (rc = need(m, config_label, "embeddings.token_type_embeddings.weight", 2, c->type_vocab_size,
-                   H, why)) ||
-        (rc = need(m, config_label, "embeddings.LayerNorm.weight", 1, H, 0, why)) ||
-        (rc = need(m, config_label, "embeddings.LayerNorm.bias", 1, H, 0, why)))
-        return rc;
-    static const struct {
-        const char *name;
-        char        d0, d1;     /* 'H' hidden, 'I' intermediate, 0 for a vector */
-    } layer[] = {
-        {"attention.self.query.weight", 'H', 'H'}, {"attention.self.query.bias", 'H', 0},
-        {"attention.self.key.weight", 'H', 'H'},   {"attention.self.key.bias", 'H', 0},
-        {"attention.self.value.weight", 'H', 'H'}, {"attention.self.value.bias", 'H', 0},
-        {"attention.output.dense.weight", 'H', 'H'}, {"attention.output.dense.bias", 'H', 0},
-        {"attention.output.LayerNorm.weight", 'H', 0}, {"attention.output.LayerNorm.bias", 'H', 0},
-        {"intermediate.dense.weight", 'I', 'H'},   {"intermediate.dense.bias", 'I', 0},
-        {"output.dense.weight", 'H', 'I'},         {"output.dense.bias", 'H', 0},
-        {"output.LayerNorm.weight", 'H', 0},       {"output.LayerNorm.bias", 'H', 0},
-    };
-    for (int l = 0; l < c->num_layers; l++) {
-        snprintf(why, sizeof why, "; %s has num_hidden_layers %d", config_label, c->num_layers);
-        for (size_t i = 0; i < CLEMBED_ARRAY_LEN(layer); i++) {
-            snprintf(name, sizeof name, "encoder.layer.%d.%s", l, layer[i].name);
-            int64_t d0 = layer[i].d0 == 'H' ? H : I, d1 = layer[i].d1 == 'H' ? H : I;
-            if ((rc = need(m, config_label, name, layer[i].d1 ? 2 : 1, d0, d1, why)))
-                return rc;
-        }
-    }
-    return CLEMBED_OK;
+    if (!(c->arch->flags & CLEMBED__A_GROUPS))
+        return (size_t)block;
+    /* transformers: group int(layer / (num_hidden_layers / num_hidden_groups)), then each of
+     * its inner layers in turn. */
+    int layer = block / c->inner_group_num, inner = block % c->inner_group_num;
+    int group = (int)(layer / ((double)c->num_layers / c->num_groups));
+    return (size_t)group * (size_t)c->inner_group_num + (size_t)inner;
 }
 
 /* ---- conversion ------------------------------------------------------------ */

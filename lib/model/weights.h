@@ -35,9 +35,9 @@ const clembed__tensor *clembed__weights_in_file(const clembed_model *m, size_t f
 /* The file a tensor of model->tensors came from. */
 const char *clembed__weights_file_of(const clembed_model *m, const clembed__tensor *t);
 
-/* Checks that every tensor the encoder reads exists as F32, F16 or BF16 with the shape
- * config.json implies. */
-clembed_status clembed__weights_check_encoder(const clembed_model *m, const char *config_label);
+/* Finds every tensor the encoder reads under the architecture's names (model/arch.h) and checks
+ * that it is F32, F16 or BF16 with the shape config.json implies; fills m->enc and m->enc_sets. */
+clembed_status clembed__weights_check_encoder(clembed_model *m, const char *config_label);
 
 void clembed__weights_free(clembed__model_priv *p);
 

@@ -107,6 +107,18 @@ static int fits_attention(const clembed__kernel_def *k, const int *v, const clem
     return 1;
 }
 
+/* Whole heads. */
+static int fits_heads(const clembed__kernel_def *k, const int *v, const clembed__shape *s,
+                      const clembed__device *dev, const char **why)
+{
+    (void)k, (void)v, (void)dev;
+    if (head_dim(s) == 0 || s->hidden % s->heads != 0) {
+        *why = "the hidden size must be a multiple of the number of heads";
+        return 0;
+    }
+    return 1;
+}
+
 /* The work-item-per-query variant: vectors along the head dimension too. */
 static int fits_attention_row(const clembed__kernel_def *k, const int *v, const clembed__shape *s,
                               const clembed__device *dev, const char **why)
@@ -154,6 +166,10 @@ const clembed__kernel_def clembed__kernels[] = {
      {P(WG, 8, 0, WG_ROW_CHOICES), P(KT, 32, CLEMBED__PF_SHRINK, KT_CHOICES),
       P(VEC, 16, VECTOR, VEC_CHOICES)},
      1, 1, 1},
+    /* Its source's attention kernels require a work-group size: no driver's choice here. */
+    {"qk_prep", "slot", "qk_prep_f32", "attention", wg_fits, fits_heads, {P(WG, 64, 0, WG_CHOICES)}, 0, 0, 1},
+    {"glu", "vec", "glu_f32", "activation", wg_or_driver_fits, fits_vec_divides_row,
+     {P(WG, 64, 0, WG_OR_DRIVER_CHOICES), P(VEC, 4, VECTOR, VEC_CHOICES)}, 0, 0, 0},
     {"pooling", "cols", "pooling_f32", "pooling", wg_fits, NULL, {P(WG, 64, 0, WG_CHOICES)}, 0, 0, 0},
     {"l2norm", "rows", "l2norm_f32", "pooling", wg_pow2_fits, NULL, {P(WG, 64, 0, WG_POW2_CHOICES)},
      0, 0, 0},

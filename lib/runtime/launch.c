@@ -130,39 +130,47 @@ static size_t row_global(const clembed__kinst *ki, uint32_t rows)
 
 #define ARG(i, v) (err = err != CL_SUCCESS ? err : clSetKernelArg(k, (i), sizeof(v), &(v)))
 
+/* A buffer the kernel is given but does not read: any valid one will do. */
+#define OR(m, other) ((m) ? (m) : (other))
+
 cl_int clembed__launch_embeddings(cl_command_queue q, const clembed__kinst *ki, cl_mem ids,
                                   cl_mem type_ids, cl_mem word, cl_mem pos, cl_mem type,
                                   cl_mem gamma, cl_mem beta, cl_mem out, uint32_t rows,
-                                  uint32_t hidden, uint32_t seq, int32_t pos_offset, float eps,
+                                  uint32_t width, uint32_t seq, int32_t pos_offset, float eps, int flags,
                                   cl_event *ev)
 {
     cl_kernel k = ki->kernel;
     cl_int err = CL_SUCCESS;
-    cl_uint h = hidden, s = seq;
-    cl_int po = pos_offset;
-    ARG(0, ids), ARG(1, type_ids), ARG(2, word), ARG(3, pos), ARG(4, type), ARG(5, gamma);
+    cl_uint h = width, s = seq;
+    cl_int po = pos_offset, fl = flags;
+    cl_mem ty = OR(type_ids, ids), p = OR(pos, word), t = OR(type, word), g = OR(gamma, word);
+    cl_mem be = OR(beta, word);
+    ARG(0, ids), ARG(1, ty), ARG(2, word), ARG(3, p), ARG(4, t), ARG(5, g);
     cl_uint r = rows;
-    ARG(6, beta), ARG(7, out), ARG(8, h), ARG(9, s), ARG(10, po), ARG(11, eps), ARG(12, r);
+    ARG(6, be), ARG(7, out), ARG(8, h), ARG(9, s), ARG(10, po), ARG(11, eps), ARG(12, r), ARG(13, fl);
     if (err != CL_SUCCESS)
         return err;
-    size_t wg = clembed__local_size(ki), g = row_global(ki, rows);
-    return clEnqueueNDRangeKernel(q, k, 1, NULL, &g, &wg, 0, NULL, ev);
+    size_t wg = clembed__local_size(ki), g2 = row_global(ki, rows);
+    return clEnqueueNDRangeKernel(q, k, 1, NULL, &g2, &wg, 0, NULL, ev);
 }
 
 cl_int clembed__launch_add_layernorm(cl_command_queue q, const clembed__kinst *ki, cl_mem x,
                                      cl_mem bias, cl_mem res, cl_mem gamma, cl_mem beta, cl_mem out,
-                                     uint32_t rows, uint32_t hidden, float eps, cl_event *ev)
+                                     cl_mem sum_out, uint32_t rows, uint32_t hidden, float eps, int flags,
+                                     cl_event *ev)
 {
     cl_kernel k = ki->kernel;
     cl_int err = CL_SUCCESS;
     cl_uint h = hidden;
     cl_uint r = rows;
-    ARG(0, x), ARG(1, bias), ARG(2, res), ARG(3, gamma), ARG(4, beta), ARG(5, out), ARG(6, h);
-    ARG(7, eps), ARG(8, r);
+    cl_int fl = flags;
+    cl_mem b = OR(bias, x), rs = OR(res, x), g = OR(gamma, x), be = OR(beta, x), so = OR(sum_out, out);
+    ARG(0, x), ARG(1, b), ARG(2, rs), ARG(3, g), ARG(4, be), ARG(5, out), ARG(6, so), ARG(7, h);
+    ARG(8, eps), ARG(9, r), ARG(10, fl);
     if (err != CL_SUCCESS)
         return err;
-    size_t wg = clembed__local_size(ki), g = row_global(ki, rows);
-    return clEnqueueNDRangeKernel(q, k, 1, NULL, &g, &wg, 0, NULL, ev);
+    size_t wg = clembed__local_size(ki), g2 = row_global(ki, rows);
+    return clEnqueueNDRangeKernel(q, k, 1, NULL, &g2, &wg, 0, NULL, ev);
 }
 
 cl_int clembed__launch_bias_act(cl_command_queue q, const clembed__kinst *ki, cl_mem x, cl_mem bias,
@@ -181,19 +189,60 @@ cl_int clembed__launch_bias_act(cl_command_queue q, const clembed__kinst *ki, cl
 
 cl_int clembed__launch_attention(cl_command_queue q, const clembed__kinst *ki, cl_mem qkv,
                                  cl_mem bias, cl_mem lens, cl_mem out, uint32_t batch, uint32_t seq,
-                                 uint32_t hidden, uint32_t heads, float scale, cl_event *ev)
+                                 const clembed__attn_args *a, cl_event *ev)
 {
     cl_kernel k = ki->kernel;
     cl_int err = CL_SUCCESS;
-    cl_uint s = seq, h = hidden;
-    if (ki->head_dim * heads != hidden)
+    cl_uint s = seq, ld = a->ld, qc = a->q_col, kc = a->k_col, vc = a->v_col, kg = a->kv_group;
+    cl_uint pbs = a->pb_stride, pbc = a->pb_center;
+    cl_int fl = a->flags, wl = a->win_left, wr = a->win_right;
+    cl_mem pb = OR(a->posb, bias);
+    float scale = a->scale;
+    if (!a->heads || !kg || a->heads % kg || !(ki->head_dim > 0))
         return CL_INVALID_KERNEL_ARGS;
-    ARG(0, qkv), ARG(1, bias), ARG(2, lens), ARG(3, out), ARG(4, s), ARG(5, h), ARG(6, scale);
+    ARG(0, qkv), ARG(1, bias), ARG(2, lens), ARG(3, out), ARG(4, s), ARG(5, ld), ARG(6, qc), ARG(7, kc);
+    ARG(8, vc), ARG(9, kg), ARG(10, scale), ARG(11, pb), ARG(12, pbs), ARG(13, pbc), ARG(14, fl);
+    ARG(15, wl), ARG(16, wr);
     if (err != CL_SUCCESS)
         return err;
     size_t wg[3] = {clembed__local_size(ki), 1, 1};
-    size_t g[3] = {round_up(seq, wg[0]), heads, batch};
+    size_t g[3] = {round_up(seq, wg[0]), a->heads, batch};
     return clEnqueueNDRangeKernel(q, k, 3, NULL, g, wg, 0, NULL, ev);
+}
+
+cl_int clembed__launch_glu(cl_command_queue q, const clembed__kinst *ki, cl_mem x, cl_mem bias, cl_mem out,
+                           uint32_t rows, uint32_t inter, int act, cl_event *ev)
+{
+    cl_kernel k = ki->kernel;
+    cl_int err = CL_SUCCESS;
+    cl_uint in = inter, nvec = (cl_uint)((uint64_t)rows * inter / (uint64_t)clembed__kinst_param(ki, CLEMBED__P_VEC));
+    cl_int ac = act, hb = bias != NULL;
+    cl_mem b = OR(bias, x);
+    ARG(0, x), ARG(1, b), ARG(2, out), ARG(3, in), ARG(4, nvec), ARG(5, ac), ARG(6, hb);
+    if (err != CL_SUCCESS)
+        return err;
+    size_t wg = clembed__local_size(ki), g = wg ? round_up(nvec, wg) : nvec;
+    return clEnqueueNDRangeKernel(q, k, 1, NULL, &g, wg ? &wg : NULL, 0, NULL, ev);
+}
+
+cl_int clembed__launch_qk_prep(cl_command_queue q, const clembed__kinst *ki, cl_mem qkv, cl_mem bias,
+                               cl_mem q_norm, cl_mem k_norm, cl_mem cos_t, cl_mem sin_t, uint32_t rows,
+                               uint32_t ld, uint32_t heads, uint32_t kv_heads, uint32_t seq,
+                               uint32_t rope_dim, float eps, int flags, cl_event *ev)
+{
+    cl_kernel k = ki->kernel;
+    cl_int err = CL_SUCCESS;
+    cl_uint r = rows, l = ld, h = heads, kvh = kv_heads, s = seq, rd = rope_dim;
+    cl_int fl = flags;
+    cl_mem b = OR(bias, qkv), qn = OR(q_norm, qkv), kn = OR(k_norm, qkv), ct = OR(cos_t, qkv);
+    cl_mem st = OR(sin_t, qkv);
+    ARG(0, qkv), ARG(1, b), ARG(2, qn), ARG(3, kn), ARG(4, ct), ARG(5, st), ARG(6, r), ARG(7, l);
+    ARG(8, h), ARG(9, kvh), ARG(10, s), ARG(11, rd), ARG(12, eps), ARG(13, fl);
+    if (err != CL_SUCCESS)
+        return err;
+    size_t n = (size_t)rows * (heads + 2 * (size_t)kv_heads);
+    size_t wg = clembed__local_size(ki), g = wg ? round_up(n, wg) : n;
+    return clEnqueueNDRangeKernel(q, k, 1, NULL, &g, wg ? &wg : NULL, 0, NULL, ev);
 }
 
 cl_int clembed__launch_pooling(cl_command_queue q, const clembed__kinst *ki, cl_mem hidden,

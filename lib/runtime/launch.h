@@ -55,16 +55,44 @@ void clembed__kinst_release(clembed__kinst *ki);
  * first mode lowest, at most this many. */
 #define CLEMBED__POOL_MAX_MODES 8
 
+/* Flags of the normalizing kernels, as cl/common.cl numbers them (NF_*). */
+enum {
+    CLEMBED__NF_B = 1,       /* add b: a bias, or the token type's row */
+    CLEMBED__NF_C = 2,       /* add c: the residual, or the position's row */
+    CLEMBED__NF_LAYER = 4,   /* LayerNorm */
+    CLEMBED__NF_RMS = 8,     /* RMSNorm (neither: no norm) */
+    CLEMBED__NF_BETA = 16,   /* LayerNorm with beta */
+    CLEMBED__NF_SUM = 32     /* also write the sum before the norm to sum_out */
+};
+
+/* Attention flags (cl/attention.cl AF_*) and what else it takes besides the buffers. */
+enum { CLEMBED__AF_CAUSAL = 1, CLEMBED__AF_POS_BIAS = 2 };
+typedef struct clembed__attn_args {
+    uint32_t ld;                      /* floats per row of qkv */
+    uint32_t q_col, k_col, v_col;     /* first column of the query, key and value heads */
+    uint32_t heads, kv_group;         /* query heads, and query heads per key/value head */
+    float    scale;
+    cl_mem   posb;                    /* relative position bias [heads, pb_stride], or NULL */
+    uint32_t pb_stride, pb_center;    /* bias of distance j - i at column pb_center + j - i */
+    int      flags;                   /* CLEMBED__AF_* */
+    int      win_left, win_right;     /* keys a query sees on each side; -1: no limit */
+} clembed__attn_args;
+
+/* qk_prep flags (cl/attention.cl QF_*). */
+enum { CLEMBED__QF_BIAS = 1, CLEMBED__QF_NORM = 2, CLEMBED__QF_ROPE = 4 };
+
 /* Launchers: set the arguments and enqueue; `ev` may be NULL.  They return
- * the OpenCL error code.  Shapes are those documented in cl/<source>.cl. */
+ * the OpenCL error code.  Shapes are those documented in cl/<source>.cl.
+ * Buffers the flags leave unread may be NULL. */
 cl_int clembed__launch_embeddings(cl_command_queue q, const clembed__kinst *ki, cl_mem ids,
                                   cl_mem type_ids, cl_mem word, cl_mem pos, cl_mem type,
                                   cl_mem gamma, cl_mem beta, cl_mem out, uint32_t rows,
-                                  uint32_t hidden, uint32_t seq, int32_t pos_offset, float eps,
+                                  uint32_t width, uint32_t seq, int32_t pos_offset, float eps, int flags,
                                   cl_event *ev);
 cl_int clembed__launch_add_layernorm(cl_command_queue q, const clembed__kinst *ki, cl_mem x,
                                      cl_mem bias, cl_mem res, cl_mem gamma, cl_mem beta, cl_mem out,
-                                     uint32_t rows, uint32_t hidden, float eps, cl_event *ev);
+                                     cl_mem sum_out, uint32_t rows, uint32_t hidden, float eps, int flags,
+                                     cl_event *ev);
 /* The value of parameter id of a built kernel (1 when it has none). */
 int clembed__kinst_param(const clembed__kinst *ki, clembed__param_id id);
 /* The local size to launch ki with (its WG), 0 when the driver picks it. */
@@ -74,7 +102,15 @@ cl_int clembed__launch_bias_act(cl_command_queue q, const clembed__kinst *ki, cl
                                 cl_mem out, uint32_t rows, uint32_t cols, int act, cl_event *ev);
 cl_int clembed__launch_attention(cl_command_queue q, const clembed__kinst *ki, cl_mem qkv,
                                  cl_mem bias, cl_mem lens, cl_mem out, uint32_t batch, uint32_t seq,
-                                 uint32_t hidden, uint32_t heads, float scale, cl_event *ev);
+                                 const clembed__attn_args *a, cl_event *ev);
+/* out[rows, inter] = act(x[:, :inter] + b) * (x[:, inter:] + b'), x [rows, 2 inter]. */
+cl_int clembed__launch_glu(cl_command_queue q, const clembed__kinst *ki, cl_mem x, cl_mem bias, cl_mem out,
+                           uint32_t rows, uint32_t inter, int act, cl_event *ev);
+/* Bias, per-head RMSNorm and rotary positions on the query and key heads of qkv, in place. */
+cl_int clembed__launch_qk_prep(cl_command_queue q, const clembed__kinst *ki, cl_mem qkv, cl_mem bias,
+                               cl_mem q_norm, cl_mem k_norm, cl_mem cos_t, cl_mem sin_t, uint32_t rows,
+                               uint32_t ld, uint32_t heads, uint32_t kv_heads, uint32_t seq,
+                               uint32_t rope_dim, float eps, int flags, cl_event *ev);
 cl_int clembed__launch_pooling(cl_command_queue q, const clembed__kinst *ki, cl_mem hidden,
                                cl_mem lens, cl_mem out, uint32_t batch, uint32_t seq, uint32_t width,
                                uint32_t order, uint32_t n_modes, uint32_t skip, cl_event *ev);

@@ -3,12 +3,26 @@
  *
  * What each op reads from the shape:
  *   fill, copy       tokens * hidden elements
- *   embeddings       tokens rows of width hidden, sequences of seq positions
- *   add_layernorm    tokens rows of width hidden
+ *   embeddings       tokens rows of width hidden, sequences of seq positions; seed % 4
+ *                    picks what is added and the norm: BERT's (types, positions,
+ *                    LayerNorm with beta), positions and LayerNorm without beta, RMSNorm
+ *                    alone, or the word rows as they are
+ *   add_layernorm    tokens rows of width hidden; seed % 4: bias, residual and LayerNorm
+ *                    (post-norm), the same with RMSNorm and the sum written too
+ *                    (pre-norm), LayerNorm of x alone, the sum written and no norm
  *   bias_act         tokens rows of width inter; the activation is seed % 7
  *                    (clembed__act numbering: 0, 7, 14, ... give exact GELU)
+ *   glu              tokens rows of width inter from rows of 2 inter; activation
+ *                    seed % 7, odd seeds with a bias
  *   attention        batch sequences of seq positions, hidden = heads * head size;
- *                    unpadded lengths drawn from the seed, the first one full
+ *                    unpadded lengths drawn from the seed, the first one full; seed % 4:
+ *                    BERT's, grouped key/value heads with a causal mask, a window
+ *                    of 3 on each side with a relative position bias, unscaled and
+ *                    causal with a window of 5 behind and a bias
+ *   qk_prep          the query, key and value heads of tokens rows (heads, and as many
+ *                    key/value heads, hidden = heads * head size); seed % 4: bias,
+ *                    bias and per-head RMSNorm, rotary positions, all three with a
+ *                    partial rotary dimension
  *   pooling          batch sequences of seq positions, width hidden; even seeds
  *                    concatenate all six modes in sentence-transformers' legacy
  *                    order, odd seeds seven in another order with a repeat;
@@ -25,10 +39,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum kind { K_FILL, K_COPY, K_EMB, K_LN, K_ACT, K_ATTN, K_POOL, K_L2, K_GEMM };
+enum kind { K_FILL, K_COPY, K_EMB, K_LN, K_ACT, K_ATTN, K_POOL, K_L2, K_GEMM, K_GLU, K_PREP };
 
 static const char *const kind_ops[] = {"fill", "copy", "embeddings", "add_layernorm", "bias_act",
-                                       "attention", "pooling", "l2norm", "gemm"};
+                                       "attention", "pooling", "l2norm", "gemm", "glu", "qk_prep"};
 
 #define MAX_BUFS 8
 
@@ -43,12 +57,18 @@ struct clembed__op_bench {
     cl_mem out;
     size_t out_n;     /* floats in out */
     float *ref, *got;
+    int out2_slot;    /* an input slot the kernel also writes (a sum, in-place heads), -1 none */
+    float *ref2;      /* what it must hold then, out2_n floats */
+    size_t out2_n;
+    float *in2;       /* its initial contents, restored before each checked run */
     float *tol;       /* per-element absolute tolerance where the op has one (GEMM), else NULL */
     /* scalars */
-    int act, normalize;
+    int act, normalize, flags;
     int32_t pos_offset;
     uint32_t n, rows, cols, order, n_modes, skip, dim;
     float eps, scale, value;
+    clembed__attn_args attn;
+    uint32_t kv_heads, rope_dim;
     double bytes, flops;
 };
 
@@ -108,24 +128,36 @@ static double act_ref(int act, double x)
     }
 }
 
-/* Layer norm of one row in double. */
-static void layernorm_ref(const double *v, size_t n, const float *g, const float *be, float eps,
-                          float *out)
+/* The norm the NF_* flags ask for of one row in double: LayerNorm (beta optional), RMSNorm,
+ * or none. */
+static void norm_ref(const double *v, size_t n, const float *g, const float *be, float eps, int flags,
+                     float *out)
 {
     double mean = 0, var = 0;
-    for (size_t c = 0; c < n; c++)
-        mean += v[c];
-    mean /= (double)n;
+    if (!(flags & (CLEMBED__NF_LAYER | CLEMBED__NF_RMS))) {
+        for (size_t c = 0; c < n; c++)
+            out[c] = (float)v[c];
+        return;
+    }
+    if (flags & CLEMBED__NF_LAYER) {
+        for (size_t c = 0; c < n; c++)
+            mean += v[c];
+        mean /= (double)n;
+    }
     for (size_t c = 0; c < n; c++)
         var += (v[c] - mean) * (v[c] - mean);
     var /= (double)n;
     double rstd = 1.0 / sqrt(var + eps);
     for (size_t c = 0; c < n; c++)
-        out[c] = (float)((v[c] - mean) * rstd * g[c] + be[c]);
+        out[c] = (float)((v[c] - mean) * rstd * g[c] + ((flags & CLEMBED__NF_BETA) ? be[c] : 0.0));
 }
 
-static clembed_status setup_emb(clembed__op_bench *b, uint64_t *st)
+static clembed_status setup_emb(clembed__op_bench *b, uint64_t *st, uint64_t seed)
 {
+    static const int variants[4] = {
+        CLEMBED__NF_B | CLEMBED__NF_C | CLEMBED__NF_LAYER | CLEMBED__NF_BETA,
+        CLEMBED__NF_C | CLEMBED__NF_LAYER, CLEMBED__NF_RMS, 0};
+    b->flags = variants[seed % 4];
     const uint32_t T = b->s.tokens, H = b->s.hidden, S = b->s.seq ? b->s.seq : T;
     const uint32_t V = 97, NT = 2;
     b->pos_offset = 2;
@@ -149,8 +181,9 @@ static clembed_status setup_emb(clembed__op_bench *b, uint64_t *st)
         const float *wr = w + (size_t)ids[r] * H, *tr = ty + (size_t)types[r] * H;
         const float *pr = p + (size_t)(r % S + (uint32_t)b->pos_offset) * H;
         for (uint32_t c = 0; c < H; c++)
-            row[c] = (double)wr[c] + tr[c] + pr[c];
-        layernorm_ref(row, H, g, be, b->eps, b->ref + (size_t)r * H);
+            row[c] = (double)wr[c] + ((b->flags & CLEMBED__NF_B) ? tr[c] : 0.0) +
+                     ((b->flags & CLEMBED__NF_C) ? pr[c] : 0.0);
+        norm_ref(row, H, g, be, b->eps, b->flags, b->ref + (size_t)r * H);
     }
     b->rows = T;
     b->cols = H;
@@ -166,11 +199,16 @@ out:
     return rc;
 }
 
-static clembed_status setup_ln(clembed__op_bench *b, uint64_t *st)
+static clembed_status setup_ln(clembed__op_bench *b, uint64_t *st, uint64_t seed)
 {
+    static const int variants[4] = {
+        CLEMBED__NF_B | CLEMBED__NF_C | CLEMBED__NF_LAYER | CLEMBED__NF_BETA,
+        CLEMBED__NF_B | CLEMBED__NF_C | CLEMBED__NF_RMS | CLEMBED__NF_SUM, CLEMBED__NF_LAYER,
+        CLEMBED__NF_C | CLEMBED__NF_SUM};
     const uint32_t T = b->s.tokens, H = b->s.hidden;
     const size_t n = (size_t)T * H;
     b->eps = 1e-5f;
+    b->flags = variants[seed % 4];
     float *x = rand_array(st, n, -2, 2), *res = rand_array(st, n, -2, 2);
     float *bias = rand_array(st, H, -1, 1), *g = rand_array(st, H, 0.5f, 1.5f);
     float *be = rand_array(st, H, -0.5f, 0.5f);
@@ -180,10 +218,24 @@ static clembed_status setup_ln(clembed__op_bench *b, uint64_t *st)
         rc = clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
         goto out;
     }
+    if ((b->flags & CLEMBED__NF_SUM) && (!(b->ref2 = malloc(n * sizeof *b->ref2)) ||
+                                         !(b->in2 = malloc(n * sizeof *b->in2)))) {
+        rc = clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
+        goto out;
+    }
     for (uint32_t r = 0; r < T; r++) {
         for (uint32_t c = 0; c < H; c++)
-            row[c] = (double)x[(size_t)r * H + c] + bias[c] + res[(size_t)r * H + c];
-        layernorm_ref(row, H, g, be, b->eps, b->ref + (size_t)r * H);
+            row[c] = (double)x[(size_t)r * H + c] + ((b->flags & CLEMBED__NF_B) ? bias[c] : 0.0) +
+                     ((b->flags & CLEMBED__NF_C) ? res[(size_t)r * H + c] : 0.0);
+        norm_ref(row, H, g, be, b->eps, b->flags, b->ref + (size_t)r * H);
+        for (uint32_t c = 0; b->ref2 && c < H; c++)
+            b->ref2[(size_t)r * H + c] = (float)row[c];
+    }
+    if (b->ref2) {
+        /* The sum goes to the residual's buffer, as a pre-norm layer has it. */
+        b->out2_slot = 2;
+        b->out2_n = n;
+        memcpy(b->in2, res, n * sizeof *res);
     }
     b->rows = T;
     b->cols = H;
@@ -222,20 +274,34 @@ out:
     return rc;
 }
 
-static clembed_status setup_attn(clembed__op_bench *b, uint64_t *st)
+static clembed_status setup_attn(clembed__op_bench *b, uint64_t *st, uint64_t seed)
 {
     const uint32_t B = b->s.batch, S = b->s.seq, H = b->s.hidden, NH = b->s.heads;
     if (!B || !S || !NH || H % NH)
         return clembed__fail(CLEMBED_ERR_INVALID_ARG, "attention shape: batch, seq and heads must be "
                              "positive and the heads must divide hidden (%u, %u, %u, %u)", B, S, NH, H);
-    const uint32_t D = H / NH, T = B * S;
-    const size_t n = (size_t)T * 3 * H;
-    b->scale = 1.0f / sqrtf((float)D);
-    float *qkv = rand_array(st, n, -1, 1), *bias = rand_array(st, 3 * (size_t)H, -0.5f, 0.5f);
+    const uint32_t D = H / NH, T = B * S, variant = (uint32_t)(seed % 4);
+    const uint32_t NKV = variant == 1 && NH % 2 == 0 ? NH / 2 : NH, W = (NH + 2 * NKV) * D;
+    const size_t n = (size_t)T * W, PB = 2 * (size_t)S - 1;
+    clembed__attn_args *a = &b->attn;
+    *a = (clembed__attn_args){.ld = W, .q_col = 0, .k_col = NH * D, .v_col = (NH + NKV) * D, .heads = NH,
+                              .kv_group = NH / NKV, .scale = variant == 3 ? 1.0f : 1.0f / sqrtf((float)D),
+                              .pb_stride = (uint32_t)PB, .pb_center = S - 1, .win_left = -1,
+                              .win_right = -1};
+    if (variant == 1 || variant == 3)
+        a->flags |= CLEMBED__AF_CAUSAL;
+    if (variant >= 2)
+        a->flags |= CLEMBED__AF_POS_BIAS;
+    if (variant == 2)
+        a->win_left = a->win_right = 3;
+    if (variant == 3)
+        a->win_left = 5;
+    float *qkv = rand_array(st, n, -1, 1), *bias = rand_array(st, W, -0.5f, 0.5f);
+    float *pb = rand_array(st, NH * PB, -1, 1);
     uint32_t *lens = malloc(B * sizeof *lens);
     double *sc = malloc(S * sizeof *sc);
     clembed_status rc = CLEMBED_OK;
-    if (!qkv || !bias || !lens || !sc || !b->ref) {
+    if (!qkv || !bias || !pb || !lens || !sc || !b->ref) {
         rc = clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
         goto out;
     }
@@ -246,14 +312,24 @@ static clembed_status setup_attn(clembed__op_bench *b, uint64_t *st)
     for (uint32_t bi = 0; bi < B; bi++)
         for (uint32_t h = 0; h < NH; h++)
             for (uint32_t i = 0; i < lens[bi]; i++) {
-                const float *qr = qkv + ((size_t)bi * S + i) * 3 * H + (size_t)h * D;
+                const uint32_t kh = h / a->kv_group;
+                const float *qr = qkv + ((size_t)bi * S + i) * W + (size_t)h * D;
                 double mx = -INFINITY, sum = 0;
                 for (uint32_t j = 0; j < lens[bi]; j++) {
-                    const float *kr = qkv + ((size_t)bi * S + j) * 3 * H + H + (size_t)h * D;
+                    int seen = !((a->flags & CLEMBED__AF_CAUSAL) && j > i) &&
+                               !(a->win_left >= 0 && j + (uint32_t)a->win_left < i) &&
+                               !(a->win_right >= 0 && j > i + (uint32_t)a->win_right);
+                    if (!seen) {
+                        sc[j] = -INFINITY;
+                        continue;
+                    }
+                    const float *kr = qkv + ((size_t)bi * S + j) * W + a->k_col + (size_t)kh * D;
                     double d = 0;
                     for (uint32_t e = 0; e < D; e++)
-                        d += ((double)qr[e] + bias[h * D + e]) * ((double)kr[e] + bias[H + h * D + e]);
-                    sc[j] = d * b->scale;
+                        d += ((double)qr[e] + bias[h * D + e]) * ((double)kr[e] + bias[a->k_col + kh * D + e]);
+                    sc[j] = d * a->scale;
+                    if (a->flags & CLEMBED__AF_POS_BIAS)
+                        sc[j] += pb[(size_t)h * PB + (size_t)((int)a->pb_center + (int)j - (int)i)];
                     mx = sc[j] > mx ? sc[j] : mx;
                 }
                 for (uint32_t j = 0; j < lens[bi]; j++)
@@ -262,19 +338,121 @@ static clembed_status setup_attn(clembed__op_bench *b, uint64_t *st)
                 for (uint32_t e = 0; e < D; e++) {
                     double acc = 0;
                     for (uint32_t j = 0; j < lens[bi]; j++)
-                        acc += sc[j] * ((double)qkv[((size_t)bi * S + j) * 3 * H + 2 * H + h * D + e] +
-                                        bias[2 * H + h * D + e]);
+                        acc += sc[j] * ((double)qkv[((size_t)bi * S + j) * W + a->v_col + kh * D + e] +
+                                        bias[a->v_col + kh * D + e]);
                     o[e] = (float)(acc / sum);
                 }
                 flops += 4.0 * lens[bi] * D;
             }
-    if ((rc = make_buf(b, 0, qkv, n * 4)) || (rc = make_buf(b, 1, bias, 3 * (size_t)H * 4)) ||
-        (rc = make_buf(b, 2, lens, B * sizeof *lens)))
+    if ((rc = make_buf(b, 0, qkv, n * 4)) || (rc = make_buf(b, 1, bias, W * 4)) ||
+        (rc = make_buf(b, 2, lens, B * sizeof *lens)) || (rc = make_buf(b, 3, pb, NH * PB * 4)))
         goto out;
-    b->bytes = 4.0 * T * H * 4;
+    a->posb = b->in[3];
+    b->bytes = 4.0 * T * (H + W);
     b->flops = flops;
 out:
-    free(qkv), free(bias), free(lens), free(sc);
+    free(qkv), free(bias), free(pb), free(lens), free(sc);
+    return rc;
+}
+
+/* qk_prep: bias, per-head RMSNorm and rotary positions, in place in the qkv rows. */
+static clembed_status setup_prep(clembed__op_bench *b, uint64_t *st, uint64_t seed)
+{
+    const uint32_t T = b->s.tokens, H = b->s.hidden, NH = b->s.heads, S = b->s.seq ? b->s.seq : T;
+    if (!NH || H % NH || (H / NH) % 2 || H / NH > 1024)
+        return clembed__fail(CLEMBED_ERR_INVALID_ARG, "qk_prep shape: heads must divide hidden into "
+                             "heads of an even size (%u, %u)", NH, H);
+    static const int variants[4] = {CLEMBED__QF_BIAS, CLEMBED__QF_BIAS | CLEMBED__QF_NORM, CLEMBED__QF_ROPE,
+                                    CLEMBED__QF_BIAS | CLEMBED__QF_NORM | CLEMBED__QF_ROPE};
+    const uint32_t D = H / NH, NKV = NH, W = 3 * H, half_full = D / 2;
+    b->flags = variants[seed % 4];
+    b->kv_heads = NKV;
+    b->rope_dim = seed % 4 == 3 && D >= 4 ? (D / 2) & ~1u : D;
+    b->eps = 1e-6f;
+    const uint32_t half = b->rope_dim / 2;
+    const size_t n = (size_t)T * W;
+    float *qkv = rand_array(st, n, -1, 1), *bias = rand_array(st, W, -0.5f, 0.5f);
+    float *qn = rand_array(st, D, 0.5f, 1.5f), *kn = rand_array(st, D, 0.5f, 1.5f);
+    float *ct = malloc((size_t)S * (half ? half : 1) * sizeof *ct), *sn = malloc((size_t)S * (half ? half : 1) * sizeof *sn);
+    clembed_status rc = CLEMBED_OK;
+    (void)half_full;
+    b->ref2 = malloc(n * sizeof *b->ref2);
+    b->in2 = malloc(n * sizeof *b->in2);
+    if (!qkv || !bias || !qn || !kn || !ct || !sn || !b->ref2 || !b->in2) {
+        rc = clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (uint32_t p = 0; p < S; p++)
+        for (uint32_t i = 0; i < half; i++) {
+            double ang = p * pow(10000.0, -(2.0 * i) / b->rope_dim);
+            ct[(size_t)p * half + i] = (float)cos(ang);
+            sn[(size_t)p * half + i] = (float)sin(ang);
+        }
+    for (uint32_t r = 0; r < T; r++)
+        for (uint32_t slot = 0; slot < NH + 2 * NKV; slot++) {
+            const size_t o = (size_t)r * W + (size_t)slot * D;
+            double v[1024];
+            for (uint32_t d = 0; d < D; d++)
+                v[d] = (double)qkv[o + d] + ((b->flags & CLEMBED__QF_BIAS) ? bias[slot * D + d] : 0.0);
+            if (slot < NH + NKV && (b->flags & CLEMBED__QF_NORM)) {
+                const float *w = slot < NH ? qn : kn;
+                double ss = 0;
+                for (uint32_t d = 0; d < D; d++)
+                    ss += v[d] * v[d];
+                double rs = 1.0 / sqrt(ss / D + b->eps);
+                for (uint32_t d = 0; d < D; d++)
+                    v[d] = v[d] * rs * w[d];
+            }
+            if (slot < NH + NKV && (b->flags & CLEMBED__QF_ROPE)) {
+                const uint32_t p = r % S;
+                for (uint32_t d = 0; d < half; d++) {
+                    double x = v[d], y = v[d + half], c = ct[(size_t)p * half + d], s = sn[(size_t)p * half + d];
+                    v[d] = x * c - y * s;
+                    v[d + half] = y * c + x * s;
+                }
+            }
+            for (uint32_t d = 0; d < D; d++)
+                b->ref2[o + d] = (float)v[d];
+        }
+    memcpy(b->in2, qkv, n * sizeof *qkv);
+    b->out2_slot = 0;
+    b->out2_n = n;
+    if ((rc = make_buf(b, 0, qkv, n * 4)) || (rc = make_buf(b, 1, bias, W * 4)) ||
+        (rc = make_buf(b, 2, qn, D * 4)) || (rc = make_buf(b, 3, kn, D * 4)) ||
+        (rc = make_buf(b, 4, ct, (size_t)S * (half ? half : 1) * 4)) ||
+        (rc = make_buf(b, 5, sn, (size_t)S * (half ? half : 1) * 4)))
+        goto out;
+    b->bytes = 2.0 * n * 4;
+    b->flops = 10.0 * n;
+out:
+    free(qkv), free(bias), free(qn), free(kn), free(ct), free(sn);
+    return rc;
+}
+
+static clembed_status setup_glu(clembed__op_bench *b, uint64_t *st, uint64_t seed)
+{
+    const uint32_t T = b->s.tokens, I = b->s.inter;
+    const size_t n = (size_t)T * I;
+    b->act = (int)(seed % 7);
+    b->normalize = (int)(seed % 2);   /* with a bias */
+    float *x = rand_array(st, 2 * n, -4, 4), *bias = rand_array(st, 2 * (size_t)I, -1, 1);
+    clembed_status rc = CLEMBED_OK;
+    if (!x || !bias || !b->ref) {
+        rc = clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (uint32_t r = 0; r < T; r++)
+        for (uint32_t c = 0; c < I; c++) {
+            double a = (double)x[(size_t)r * 2 * I + c] + (b->normalize ? bias[c] : 0.0);
+            double g = (double)x[(size_t)r * 2 * I + I + c] + (b->normalize ? bias[I + c] : 0.0);
+            b->ref[(size_t)r * I + c] = (float)(act_ref(b->act, a) * g);
+        }
+    if ((rc = make_buf(b, 0, x, 2 * n * 4)) || (rc = make_buf(b, 1, bias, 2 * (size_t)I * 4)))
+        goto out;
+    b->bytes = 3.0 * n * 4;
+    b->flops = 22.0 * n;
+out:
+    free(x), free(bias);
     return rc;
 }
 
@@ -430,7 +608,9 @@ static size_t out_count(const clembed__op_bench *b)
     case K_EMB:
     case K_LN:
     case K_ATTN: return (size_t)s->tokens * s->hidden;
-    case K_ACT: return (size_t)s->tokens * s->inter;
+    case K_PREP: return 1;   /* it writes its qkv in place (out2) */
+    case K_ACT:
+    case K_GLU: return (size_t)s->tokens * s->inter;
     case K_POOL: return (size_t)s->batch * 7 * s->hidden;
     case K_GEMM: return (size_t)s->tokens * s->inter;
     default: return (size_t)s->batch * s->hidden;
@@ -457,6 +637,7 @@ clembed_status clembed__op_bench_new(cl_context ctx, cl_command_queue q, const c
     b->k = k;
     b->s = *shape;
     b->kind = kind;
+    b->out2_slot = -1;
     if (b->s.seq && !b->s.batch)
         b->s.batch = b->s.tokens / b->s.seq;
     if (!b->s.tokens)
@@ -488,10 +669,12 @@ clembed_status clembed__op_bench_new(cl_context ctx, cl_command_queue q, const c
         b->bytes = 4.0 * b->n;
         break;
     case K_COPY: rc = setup_copy(b, &st); break;
-    case K_EMB: rc = setup_emb(b, &st); break;
-    case K_LN: rc = setup_ln(b, &st); break;
+    case K_EMB: rc = setup_emb(b, &st, seed); break;
+    case K_LN: rc = setup_ln(b, &st, seed); break;
     case K_ACT: rc = setup_act(b, &st, seed); break;
-    case K_ATTN: rc = setup_attn(b, &st); break;
+    case K_GLU: rc = setup_glu(b, &st, seed); break;
+    case K_PREP: rc = setup_prep(b, &st, seed); break;
+    case K_ATTN: rc = setup_attn(b, &st, seed); break;
     case K_POOL: rc = setup_pool(b, &st, seed); break;
     case K_GEMM: rc = setup_gemm(b, &st, seed); break;
     default: rc = setup_l2(b, &st, seed); break;
@@ -535,16 +718,24 @@ static cl_int launch(clembed__op_bench *b, const clembed__kinst *ki, cl_event *e
     case K_EMB:
         return clembed__launch_embeddings(b->q, ki, b->in[0], b->in[1], b->in[2], b->in[3], b->in[4],
                                           b->in[5], b->in[6], b->out, s->tokens, s->hidden,
-                                          s->seq ? s->seq : s->tokens, b->pos_offset, b->eps, ev);
+                                          s->seq ? s->seq : s->tokens, b->pos_offset, b->eps, b->flags, ev);
     case K_LN:
         return clembed__launch_add_layernorm(b->q, ki, b->in[0], b->in[1], b->in[2], b->in[3],
-                                             b->in[4], b->out, s->tokens, s->hidden, b->eps, ev);
+                                             b->in[4], b->out, b->in[2], s->tokens, s->hidden, b->eps,
+                                             b->flags, ev);
     case K_ACT:
         return clembed__launch_bias_act(b->q, ki, b->in[0], b->in[1], b->out, s->tokens, s->inter,
                                         b->act, ev);
+    case K_GLU:
+        return clembed__launch_glu(b->q, ki, b->in[0], b->normalize ? b->in[1] : NULL, b->out, s->tokens,
+                                   s->inter, b->act, ev);
+    case K_PREP:
+        return clembed__launch_qk_prep(b->q, ki, b->in[0], b->in[1], b->in[2], b->in[3], b->in[4], b->in[5],
+                                       s->tokens, 3 * s->hidden, s->heads, b->kv_heads,
+                                       s->seq ? s->seq : s->tokens, b->rope_dim, b->eps, b->flags, ev);
     case K_ATTN:
         return clembed__launch_attention(b->q, ki, b->in[0], b->in[1], b->in[2], b->out, s->batch,
-                                         s->seq, s->hidden, s->heads, b->scale, ev);
+                                         s->seq, &b->attn, ev);
     case K_POOL:
         return clembed__launch_pooling(b->q, ki, b->in[0], b->in[1], b->out, s->batch, s->seq,
                                        s->hidden, b->order, b->n_modes, b->skip, ev);
@@ -578,31 +769,57 @@ clembed_status clembed__op_bench_run(clembed__op_bench *b, const int *values, un
     clembed_status rc = clembed__kinst_build(b->ctx, b->dev, b->k, values, &b->s, &ki);
     if (rc != CLEMBED_OK)
         return rc;
-    /* NaN everywhere first, so an element the kernel forgets to write shows. */
+    /* NaN everywhere first, so an element the kernel forgets to write shows; a buffer it
+     * writes in place starts from its inputs again. */
     const float nan = NAN;
+    float *got2 = NULL;
+    if (b->out2_slot >= 0 && !(got2 = malloc(b->out2_n * sizeof *got2))) {
+        rc = clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
+        goto out;
+    }
     if ((err = clEnqueueFillBuffer(b->q, b->out, &nan, sizeof nan, 0, b->out_n * sizeof(float), 0,
                                    NULL, NULL)) != CL_SUCCESS ||
+        (b->out2_slot >= 0 &&
+         (err = clEnqueueWriteBuffer(b->q, b->in[b->out2_slot], CL_TRUE, 0, b->out2_n * sizeof(float), b->in2,
+                                     0, NULL, NULL)) != CL_SUCCESS) ||
         (err = launch(b, &ki, NULL)) != CL_SUCCESS ||
         (err = clEnqueueReadBuffer(b->q, b->out, CL_TRUE, 0, b->out_n * sizeof(float), b->got, 0,
-                                   NULL, NULL)) != CL_SUCCESS) {
+                                   NULL, NULL)) != CL_SUCCESS ||
+        (b->out2_slot >= 0 &&
+         (err = clEnqueueReadBuffer(b->q, b->in[b->out2_slot], CL_TRUE, 0, b->out2_n * sizeof(float), got2, 0,
+                                    NULL, NULL)) != CL_SUCCESS)) {
+        free(got2);
         rc = clembed__cl_fail(err, "op harness: running %s", b->k->kernel);
         goto out;
     }
     double worst = 0;
     size_t at = 0;
-    for (size_t i = 0; i < b->out_n; i++) {
+    int in_out2 = 0;
+    /* An op whose whole result is written in place has no separate output to check. */
+    for (size_t i = 0; i < b->out_n && b->kind != K_PREP; i++) {
         double e = rel_err(b->got[i], b->ref[i], b->tol ? b->tol[i] : 0.0f);
         if (!(e <= worst)) {
             worst = e;
             at = i;
         }
     }
+    for (size_t i = 0; got2 && i < b->out2_n; i++) {
+        double e = rel_err(got2[i], b->ref2[i], 0.0f);
+        if (!(e <= worst)) {
+            worst = e;
+            at = i;
+            in_out2 = 1;
+        }
+    }
     *max_err = worst;
     if (!(worst <= 1.0)) {
-        rc = clembed__fail(CLEMBED_ERR_MISMATCH, "%s: element %zu is %g, expected %g", b->k->kernel,
-                           at, (double)b->got[at], (double)b->ref[at]);
+        rc = clembed__fail(CLEMBED_ERR_MISMATCH, "%s: %selement %zu is %g, expected %g", b->k->kernel,
+                           in_out2 ? "in-place " : "", at, in_out2 ? (double)got2[at] : (double)b->got[at],
+                           in_out2 ? (double)b->ref2[at] : (double)b->ref[at]);
+        free(got2);
         goto out;
     }
+    free(got2);
     for (unsigned r = 0; r < reps; r++) {
         cl_ulong t0 = 0, t1 = 0;
         if ((err = launch(b, &ki, &ev)) != CL_SUCCESS || (err = clWaitForEvents(1, &ev)) != CL_SUCCESS ||
@@ -643,6 +860,8 @@ void clembed__op_bench_free(clembed__op_bench *b)
     if (b->out)
         clReleaseMemObject(b->out);
     free(b->ref);
+    free(b->ref2);
+    free(b->in2);
     free(b->tol);
     free(b->got);
     free(b);
@@ -651,15 +870,21 @@ void clembed__op_bench_free(clembed__op_bench *b)
 size_t clembed__op_shapes(const clembed__kernel_def *k, const clembed_model *m, clembed__shape *out,
                           size_t cap)
 {
-    /* hidden, heads, intermediate of common encoders: MiniLM, BERT-base, BERT-large. */
-    static const uint32_t std_models[][3] = {{384, 12, 1536}, {768, 12, 3072}, {1024, 16, 4096}};
+    /* Of common encoders (MiniLM, BERT-base, BERT-large): hidden, heads, intermediate, and the
+     * attention's width (heads * head size), the key/value heads' and the feed-forward's first
+     * GEMM's. */
+    typedef struct { uint32_t H, heads, I, attn, kv, ffn_in; } dims;
+    static const dims std_models[] = {{384, 12, 1536, 384, 384, 1536}, {768, 12, 3072, 768, 768, 3072},
+                                      {1024, 16, 4096, 1024, 1024, 4096}};
     static const uint32_t std_seqs[] = {32, 128, 512};
-    uint32_t models[3][3], seqs[4];
+    dims models[3];
+    uint32_t seqs[4];
     size_t n_models = 0, n_seqs = 0, n = 0;
     if (m) {
-        models[0][0] = (uint32_t)m->cfg.hidden_size;
-        models[0][1] = (uint32_t)m->cfg.num_heads;
-        models[0][2] = (uint32_t)m->cfg.intermediate_size;
+        const clembed__encoder_config *c = &m->cfg;
+        models[0] = (dims){(uint32_t)c->hidden_size, (uint32_t)c->num_heads, (uint32_t)c->intermediate_size,
+                           (uint32_t)(c->num_heads * c->head_dim), (uint32_t)(c->num_kv_heads * c->head_dim),
+                           (uint32_t)(c->gated ? 2 : 1) * (uint32_t)c->intermediate_size};
         n_models = 1;
         uint32_t max = m->max_seq_length ? (uint32_t)m->max_seq_length : 512;
         for (size_t i = 0; i < 3 && std_seqs[i] < max; i++)
@@ -675,21 +900,23 @@ size_t clembed__op_shapes(const clembed__kernel_def *k, const clembed_model *m, 
         /* m = tokens, n = inter, k = hidden: the QKV, attention output and
          * feed-forward products of a full batch. */
         for (size_t i = 0; i < n_models; i++) {
-            const uint32_t H = models[i][0], I = models[i][2];
-            const uint32_t nk[4][2] = {{3 * H, H}, {H, H}, {I, H}, {H, I}};
+            const dims *d = &models[i];
+            const uint32_t nk[4][2] = {{d->attn + 2 * d->kv, d->H}, {d->H, d->attn}, {d->ffn_in, d->H},
+                                       {d->H, d->I}};
             for (size_t j = 0; j < 4; j++, n++)
                 if (n < cap)
                     out[n] = (clembed__shape){.tokens = CLEMBED__DEFAULT_BATCH_TOKENS, .inter = nk[j][0],
-                                              .hidden = nk[j][1], .heads = models[i][1]};
+                                              .hidden = nk[j][1], .heads = d->heads};
         }
         return n < cap ? n : cap;
     }
+    const int attn = strcmp(k->op, "attention") == 0 || strcmp(k->op, "qk_prep") == 0;
     for (size_t i = 0; i < n_models; i++)
         for (size_t j = 0; j < n_seqs; j++) {
             clembed__shape s = {0};
-            s.hidden = models[i][0];
-            s.heads = models[i][1];
-            s.inter = models[i][2];
+            s.hidden = attn ? models[i].attn : models[i].H;
+            s.heads = models[i].heads;
+            s.inter = models[i].I;
             s.seq = seqs[j];
             s.batch = CLEMBED__DEFAULT_BATCH_TOKENS / s.seq ? CLEMBED__DEFAULT_BATCH_TOKENS / s.seq : 1;
             s.tokens = s.batch * s.seq;
