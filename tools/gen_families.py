@@ -90,6 +90,7 @@ MPNET = os.path.join(ROOT, "models", "all-mpnet-base-v2")
 SEED = 20261205
 
 QWEN3_QUERY = "Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery:"
+E5_QUERY = "Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery: "
 
 # Tokenizers: the gzipped tokenizer.json in tests/data/tokenizers and the
 # tokenizer_config.json the real models of the family carry.
@@ -124,12 +125,25 @@ TOK_CONFIGS = {
         "tokenizer_class": "Qwen2Tokenizer", "bos_token": None, "eos_token": "<|im_end|>",
         "pad_token": "<|endoftext|>", "unk_token": None, "padding_side": "left", "errors": "replace",
         "add_prefix_space": False, "split_special_tokens": False, "clean_up_tokenization_spaces": False},
+    # e5-mistral-7b-instruct's tokens and padding side, but the class that loads
+    # tokenizer.json as it is (its post-processor appends </s>, as add_eos_token
+    # made it): transformers 5 rebuilds a LlamaTokenizer from the file's
+    # vocabulary with a Metaspace pre-tokenizer in place of the Prepend
+    # normalizer, which gives texts that begin with a space one \u2581 less.
+    "mistral": {
+        "tokenizer_class": "PreTrainedTokenizerFast", "bos_token": "<s>", "eos_token": "</s>",
+        "unk_token": "<unk>", "pad_token": "</s>", "padding_side": "left", "clean_up_tokenization_spaces": False},
+    "llama3": {
+        "tokenizer_class": "PreTrainedTokenizerFast", "bos_token": "<|begin_of_text|>",
+        "eos_token": "<|end_of_text|>", "pad_token": "<|end_of_text|>", "padding_side": "left",
+        "clean_up_tokenization_spaces": True, "model_input_names": ["input_ids", "attention_mask"]},
 }
 
 # The families.  cfg: the transformers config; chain: pooling mode, Dense
 # layers (out_dim, bias, activation), Normalize; legacy: the configuration
 # files of sentence-transformers 2.x (sentence_bert_config.json with
-# max_seq_length, pooling flags), as most real models on the Hub have them.
+# max_seq_length, pooling flags), as most real models on the Hub have them;
+# config_drop: keys that transformers 5 writes but the real config.json lacks.
 SPECS = {
     "roberta": dict(
         family="roberta", tokenizer="roberta-base", model_type="roberta",
@@ -202,9 +216,27 @@ SPECS = {
                  bos_token_id=151643, eos_token_id=151643),
         max_seq=96, pooling="lasttoken", dense=[], normalize=True, legacy=True,
         prompts={"query": QWEN3_QUERY, "document": ""}),
+    # e5-mistral-7b-instruct and SFR-Embedding-Mistral, with a head_dim that
+    # is not hidden_size / num_attention_heads
+    "mistral": dict(
+        family="mistral", tokenizer="mistral", model_type="mistral",
+        cfg=dict(vocab_size=32000, hidden_size=32, intermediate_size=48, num_hidden_layers=3,
+                 num_attention_heads=4, num_key_value_heads=2, head_dim=12, rms_norm_eps=1e-5,
+                 rope_theta=10000.0, max_position_embeddings=512, sliding_window=None,
+                 tie_word_embeddings=False, hidden_act="silu", bos_token_id=1, eos_token_id=2),
+        max_seq=128, pooling="lasttoken", dense=[], normalize=True, legacy=True, prompts={"query": E5_QUERY}),
+    # a Llama-3 based last-token embedder: head_dim from hidden_size / heads
+    "llama": dict(
+        family="llama", tokenizer="llama3", model_type="llama",
+        cfg=dict(vocab_size=128256, hidden_size=32, intermediate_size=48, num_hidden_layers=3,
+                 num_attention_heads=4, num_key_value_heads=2, rms_norm_eps=1e-5, rope_theta=500000.0,
+                 max_position_embeddings=512, tie_word_embeddings=False, hidden_act="silu",
+                 attention_bias=False, mlp_bias=False, bos_token_id=128000, eos_token_id=128001),
+        config_drop=["head_dim"], max_seq=64, pooling="lasttoken", dense=[], normalize=True,
+        prompts={"query": E5_QUERY}),
 }
 # A copy of a model whose config.json is in the other transformers form.
-ALIASES = {"modernbert-t4config": "modernbert", "qwen3-t4config": "qwen3"}
+ALIASES = {"modernbert-t4config": "modernbert", "qwen3-t4config": "qwen3", "llama-t4config": "llama"}
 
 
 def load_texts():
@@ -523,6 +555,10 @@ def build_hf(spec):
         return T.ModernBertModel(T.ModernBertConfig(**cfg))
     if mt == "qwen3":
         return T.Qwen3Model(T.Qwen3Config(**cfg))
+    if mt == "mistral":
+        return T.MistralModel(T.MistralConfig(**cfg))
+    if mt == "llama":
+        return T.LlamaModel(T.LlamaConfig(**cfg))
     raise ValueError(mt)
 
 
@@ -622,21 +658,35 @@ def write_legacy(out, spec, dim):
                           f, indent=2)
 
 
+def write_config(path, c):
+    """config.json as transformers writes it."""
+    with open(path, "w") as f:
+        json.dump(c, f, indent=2, sort_keys=True)
+        f.write("\n")
+
+
+def drop_config_keys(path, keys):
+    with open(path) as f:
+        c = json.load(f)
+    for k in keys:
+        del c[k]
+    write_config(path, c)
+
+
 def to_t4_config(path):
     """config.json as transformers 4 wrote it: ModernBERT's global_rope_theta,
-    local_rope_theta and global_attn_every_n_layers, Qwen3's rope_theta,
-    instead of rope_parameters and layer_types."""
+    local_rope_theta and global_attn_every_n_layers, Qwen3's and Llama's
+    rope_theta, instead of rope_parameters and layer_types."""
     with open(path) as f:
         c = json.load(f)
     rp = c.pop("rope_parameters")
-    lt = c.pop("layer_types")
-    if c["model_type"] == "qwen3":
+    lt = c.pop("layer_types", None)
+    t4_versions = {"qwen3": "4.51.3", "llama": "4.57.1"}
+    if c["model_type"] in t4_versions:
         c["rope_theta"] = rp["rope_theta"]
         c["rope_scaling"] = None
-        c["transformers_version"] = "4.51.3"
-        with open(path, "w") as f:
-            json.dump(c, f, indent=2, sort_keys=True)
-            f.write("\n")
+        c["transformers_version"] = t4_versions[c["model_type"]]
+        write_config(path, c)
         return
     every = next(i for i in range(1, len(lt) + 1) if lt[i - 1::i] and all(x == "full_attention" for x in lt[::i])
                  and all((k % i == 0) == (x == "full_attention") for k, x in enumerate(lt)))
@@ -645,9 +695,7 @@ def to_t4_config(path):
     c["local_rope_theta"] = rp["sliding_attention"]["rope_theta"]
     c.pop("sliding_window", None)
     c["transformers_version"] = "4.48.0"
-    with open(path, "w") as f:
-        json.dump(c, f, indent=2, sort_keys=True)
-        f.write("\n")
+    write_config(path, c)
 
 
 def regenerate(name, dest):
@@ -760,6 +808,8 @@ def cmd_models(names):
             st.save(build)
             del st, model
             os.remove(os.path.join(build, "README.md"))
+            if spec.get("config_drop"):
+                drop_config_keys(os.path.join(build, "config.json"), spec["config_drop"])
             os.remove(os.path.join(build, "tokenizer.json"))
             for extra in ("special_tokens_map.json", "chat_template.jinja"):
                 if os.path.exists(os.path.join(build, extra)):
@@ -856,12 +906,13 @@ def cmd_expected(names):
                 trunc = sum(1 for line in open(os.path.join(FAMILIES, case + ".ids")) if line.startswith("1"))
                 print("%s: %d x %d, %d texts truncated at %d tokens" % (case, vecs.shape[0], vecs.shape[1], trunc,
                                                                          st.max_seq_length))
-            if name in ALIASES:
+            for case, _, _ in runs if name in ALIASES else []:
                 # the other config form must give the same vectors
-                base = np.fromfile(os.path.join(FAMILIES, ALIASES[name] + ".f32"), dtype="<f4")
-                mine = np.fromfile(os.path.join(FAMILIES, name + ".f32"), dtype="<f4")
+                other = ALIASES[name] + case[len(name):]
+                base = np.fromfile(os.path.join(FAMILIES, other + ".f32"), dtype="<f4")
+                mine = np.fromfile(os.path.join(FAMILIES, case + ".f32"), dtype="<f4")
                 if base.shape != mine.shape or np.abs(base - mine).max() > 1e-6:
-                    raise SystemExit("%s: vectors differ from %s's" % (name, ALIASES[name]))
+                    raise SystemExit("%s: vectors differ from %s's" % (case, other))
     write_buckets()
     order = list(SPECS) + list(ALIASES)
     cases.sort(key=lambda c: (order.index(c["model"].split("/")[-1]), c["name"]))
