@@ -19,7 +19,7 @@ static const char *const all_names[] = {"bert-base-uncased", "all-MiniLM-L6-v2",
                                         "roberta-base", "t5-small", "synth-wordpiece", "synth-bpe-fallback",
                                         "synth-unigram", "synth-bytelevel-split", "synth-wordlevel",
                                         "synth-bpe-suffix", "synth-empty-matches", "xlm-roberta-base",
-                                        "albert-t5vocab", "modernbert", "qwen3"};
+                                        "albert-t5vocab", "modernbert", "qwen3", "mistral", "llama3"};
 
 static char *slurp_cmd(const char *cmd, size_t *len)
 {

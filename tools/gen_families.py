@@ -3,7 +3,7 @@
 vectors, from the pinned references (tools/requirements-reference.txt:
 sentence-transformers, transformers, torch, tokenizers).
 
-    python3 tools/gen_families.py tokenizers LLAMA_CPP_DIR OUTDIR
+    python3 tools/gen_families.py tokenizers LLAMA_CPP_DIR OUTDIR [NAME...]
     python3 tools/gen_families.py models [NAME...]     # tests/data/families/NAME/
     python3 tools/gen_families.py expected [NAME...]   # tests/data/families/*.f32, .ids, cases.json
     python3 tools/gen_families.py mpnet                # tests/data/fidelity/mpnet.* and its case
@@ -29,8 +29,24 @@ llama-cpp-python==0.3.36, then unpack vendor/llama.cpp):
                     ``/'' replaced, NFKD, accents stripped, lowercased,
                     precompiled charsmap, Metaspace, [CLS] $A [SEP]) over the
                     real t5-small Unigram vocabulary: no PyPI package ships
-                    ALBERT's own spiece.model.
-tools/gen_tokenizer_golden.py golden then gzips them into tests/data/tokenizers.
+                    ALBERT's own spiece.model;
+  mistral           e5-mistral-7b-instruct's tokenizer.json: Mistral-7B-v0.1's
+                    sentencepiece BPE (32,000 pieces, the tokenizer.model.v1
+                    that the mistral-common wheel on PyPI carries, named by
+                    MISTRAL_COMMON_WHL: pip download --no-deps
+                    mistral-common==1.13.1) as transformers 4's LlamaConverter
+                    wrote it (byte fallback, merges by piece score, Prepend and
+                    Replace normalizer) and the <s> $A </s> post-processor of
+                    add_eos_token; the same conversion of the Llama-2 pieces in
+                    ggml-vocab-llama-spm.gguf is checked first against
+                    llama.cpp's reference ids;
+  llama3            the Llama-3 byte-level BPE (128,000 tokens, 280,147
+                    merges, ignore_merges, 256 special tokens) from
+                    ggml-vocab-llama-bpe.gguf, checked against llama.cpp's
+                    reference ids, with <|begin_of_text|> $A <|end_of_text|>
+                    as the Llama-based last-token embedders append EOS.
+NAME... builds only those.  tools/gen_tokenizer_golden.py golden then gzips
+them into tests/data/tokenizers.
 
 `models` builds each family's model with transformers from a small config,
 saves it as sentence-transformers saves it (Transformer, Pooling, Dense,
@@ -74,6 +90,7 @@ MPNET = os.path.join(ROOT, "models", "all-mpnet-base-v2")
 SEED = 20261205
 
 QWEN3_QUERY = "Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery:"
+E5_QUERY = "Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery: "
 
 # Tokenizers: the gzipped tokenizer.json in tests/data/tokenizers and the
 # tokenizer_config.json the real models of the family carry.
@@ -108,12 +125,25 @@ TOK_CONFIGS = {
         "tokenizer_class": "Qwen2Tokenizer", "bos_token": None, "eos_token": "<|im_end|>",
         "pad_token": "<|endoftext|>", "unk_token": None, "padding_side": "left", "errors": "replace",
         "add_prefix_space": False, "split_special_tokens": False, "clean_up_tokenization_spaces": False},
+    # e5-mistral-7b-instruct's tokens and padding side, but the class that loads
+    # tokenizer.json as it is (its post-processor appends </s>, as add_eos_token
+    # made it): transformers 5 rebuilds a LlamaTokenizer from the file's
+    # vocabulary with a Metaspace pre-tokenizer in place of the Prepend
+    # normalizer, which gives texts that begin with a space one \u2581 less.
+    "mistral": {
+        "tokenizer_class": "PreTrainedTokenizerFast", "bos_token": "<s>", "eos_token": "</s>",
+        "unk_token": "<unk>", "pad_token": "</s>", "padding_side": "left", "clean_up_tokenization_spaces": False},
+    "llama3": {
+        "tokenizer_class": "PreTrainedTokenizerFast", "bos_token": "<|begin_of_text|>",
+        "eos_token": "<|end_of_text|>", "pad_token": "<|end_of_text|>", "padding_side": "left",
+        "clean_up_tokenization_spaces": True, "model_input_names": ["input_ids", "attention_mask"]},
 }
 
 # The families.  cfg: the transformers config; chain: pooling mode, Dense
 # layers (out_dim, bias, activation), Normalize; legacy: the configuration
 # files of sentence-transformers 2.x (sentence_bert_config.json with
-# max_seq_length, pooling flags), as most real models on the Hub have them.
+# max_seq_length, pooling flags), as most real models on the Hub have them;
+# config_drop: keys that transformers 5 writes but the real config.json lacks.
 SPECS = {
     "roberta": dict(
         family="roberta", tokenizer="roberta-base", model_type="roberta",
@@ -186,9 +216,27 @@ SPECS = {
                  bos_token_id=151643, eos_token_id=151643),
         max_seq=96, pooling="lasttoken", dense=[], normalize=True, legacy=True,
         prompts={"query": QWEN3_QUERY, "document": ""}),
+    # e5-mistral-7b-instruct and SFR-Embedding-Mistral, with a head_dim that
+    # is not hidden_size / num_attention_heads
+    "mistral": dict(
+        family="mistral", tokenizer="mistral", model_type="mistral",
+        cfg=dict(vocab_size=32000, hidden_size=32, intermediate_size=48, num_hidden_layers=3,
+                 num_attention_heads=4, num_key_value_heads=2, head_dim=12, rms_norm_eps=1e-5,
+                 rope_theta=10000.0, max_position_embeddings=512, sliding_window=None,
+                 tie_word_embeddings=False, hidden_act="silu", bos_token_id=1, eos_token_id=2),
+        max_seq=128, pooling="lasttoken", dense=[], normalize=True, legacy=True, prompts={"query": E5_QUERY}),
+    # a Llama-3 based last-token embedder: head_dim from hidden_size / heads
+    "llama": dict(
+        family="llama", tokenizer="llama3", model_type="llama",
+        cfg=dict(vocab_size=128256, hidden_size=32, intermediate_size=48, num_hidden_layers=3,
+                 num_attention_heads=4, num_key_value_heads=2, rms_norm_eps=1e-5, rope_theta=500000.0,
+                 max_position_embeddings=512, tie_word_embeddings=False, hidden_act="silu",
+                 attention_bias=False, mlp_bias=False, bos_token_id=128000, eos_token_id=128001),
+        config_drop=["head_dim"], max_seq=64, pooling="lasttoken", dense=[], normalize=True,
+        prompts={"query": E5_QUERY}),
 }
 # A copy of a model whose config.json is in the other transformers form.
-ALIASES = {"modernbert-t4config": "modernbert", "qwen3-t4config": "qwen3"}
+ALIASES = {"modernbert-t4config": "modernbert", "qwen3-t4config": "qwen3", "llama-t4config": "llama"}
 
 
 def load_texts():
@@ -285,6 +333,129 @@ def tok_qwen3(llama_dir, out):
     tok.save(os.path.join(out, "tokenizer.json"))
 
 
+def spm_pieces(model):
+    """(piece, score, type) of a sentencepiece ModelProto: field 1, each a
+    message of piece (1), score (2, float) and type (3; 1 normal, 2 unknown,
+    3 control, 6 byte).  Parsed here: the pinned references have no protobuf."""
+    import struct
+
+    def varint(b, i):
+        r = shift = 0
+        while True:
+            c = b[i]
+            i += 1
+            r |= (c & 0x7F) << shift
+            shift += 7
+            if c < 0x80:
+                return r, i
+
+    def fields(b):
+        i = 0
+        while i < len(b):
+            key, i = varint(b, i)
+            wt = key & 7
+            if wt == 0:
+                v, i = varint(b, i)
+            elif wt == 1:
+                v, i = b[i:i + 8], i + 8
+            elif wt == 2:
+                n, i = varint(b, i)
+                v, i = b[i:i + n], i + n
+            elif wt == 5:
+                v, i = b[i:i + 4], i + 4
+            else:
+                raise ValueError("wire type %d" % wt)
+            yield key >> 3, v
+
+    pieces = []
+    for f, v in fields(model):
+        if f == 1:
+            d = {1: b"", 2: b"\0\0\0\0", 3: 1}
+            d.update(fields(v))
+            pieces.append((d[1].decode("utf-8"), struct.unpack("<f", d[2])[0], d[3]))
+        elif f == 2:
+            spec = dict(fields(v))
+            assert spec.get(3) == 2 and spec.get(35) == 1, "not a byte-fallback BPE model"
+    return pieces
+
+
+def spm_bpe(pieces):
+    """A sentencepiece BPE as transformers 4's LlamaConverter wrote it for the
+    Llama-2 and Mistral tokenizer.json files: the pieces in id order, merges
+    of every split of a piece into two pieces, ordered by the piece's score
+    (splits of one piece by their ids), byte fallback, Prepend and Replace
+    normalizer (legacy), no pre-tokenizer, the control pieces as special."""
+    from tokenizers import AddedToken, Tokenizer, decoders, models, normalizers
+    vocab = {p: i for i, (p, _, _) in enumerate(pieces)}
+    merges = []
+    for p, score, _ in pieces:
+        local = [(p[:k], p[k:], score) for k in range(1, len(p)) if p[:k] in vocab and p[k:] in vocab]
+        merges += sorted(local, key=lambda m: (vocab[m[0]], vocab[m[1]]))
+    merges.sort(key=lambda m: m[2], reverse=True)
+    unk = [p for p, _, t in pieces if t == 2][0]
+    tok = Tokenizer(models.BPE(vocab=vocab, merges=[(a, b) for a, b, _ in merges], unk_token=unk, fuse_unk=True,
+                               byte_fallback=True, dropout=None))
+    tok.normalizer = normalizers.Sequence([normalizers.Prepend("\u2581"), normalizers.Replace(" ", "\u2581")])
+    tok.decoder = decoders.Sequence([decoders.Replace("\u2581", " "), decoders.ByteFallback(), decoders.Fuse(),
+                                     decoders.Strip(" ", 1, 0)])
+    tok.add_special_tokens([AddedToken(p, normalized=False, special=True) for p, _, t in pieces if t in (2, 3)])
+    return tok
+
+
+def tok_mistral(llama_dir, out):
+    import zipfile
+    from tokenizers import processors
+    f = gguf_fields(llama_dir, "llama-spm")
+    llama2 = list(zip(f["tokenizer.ggml.tokens"].contents(), f["tokenizer.ggml.scores"].contents(),
+                      f["tokenizer.ggml.token_type"].contents()))
+    reference_ids(llama_dir, "llama-spm", spm_bpe(llama2))
+    whl = os.environ.get("MISTRAL_COMMON_WHL")
+    if not whl:
+        sys.exit("mistral: set MISTRAL_COMMON_WHL to the mistral-common 1.13.1 wheel")
+    with zipfile.ZipFile(whl) as z:
+        pieces = spm_pieces(z.read("mistral_common/data/tokenizer.model.v1"))
+    assert len(pieces) == 32000 and [p for p, _, _ in pieces[:3]] == ["<unk>", "<s>", "</s>"]
+    tok = spm_bpe(pieces)
+    assert tok.encode("Hello world").ids == [22557, 1526]
+    # e5-mistral-7b-instruct sets add_eos_token: its last-token pooling reads </s>.
+    tok.post_processor = processors.TemplateProcessing(
+        single="<s>:0 $A:0 </s>:0", pair="<s>:0 $A:0 </s>:0 <s>:1 $B:1 </s>:1",
+        special_tokens=[("<s>", 1), ("</s>", 2)])
+    os.makedirs(out, exist_ok=True)
+    tok.save(os.path.join(out, "tokenizer.json"))
+
+
+def tok_llama3(llama_dir, out):
+    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers, processors
+    f = gguf_fields(llama_dir, "llama-bpe")
+    toks = f["tokenizer.ggml.tokens"].contents()
+    merges = f["tokenizer.ggml.merges"].contents()
+    assert len(toks) == 128256 and toks[128000] == "<|begin_of_text|>"
+    vocab = {t: i for i, t in enumerate(toks[:128000])}
+    tok = Tokenizer(models.BPE(vocab=vocab, merges=[tuple(m.split(" ")) for m in merges], dropout=None,
+                               unk_token=None, continuing_subword_prefix="", end_of_word_suffix="",
+                               fuse_unk=False, byte_fallback=False, ignore_merges=True))
+    pat = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|"
+           r"\s*[\r\n]+|\s+(?!\S)|\s+")
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(pat), behavior="isolated", invert=False),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=True, use_regex=False)])
+    tok.decoder = decoders.ByteLevel(add_prefix_space=True, trim_offsets=True, use_regex=True)
+    # <|begin_of_text|>, <|end_of_text|>, the header and eot tags and the
+    # reserved tokens, ids 128000-128255, all special
+    tok.add_special_tokens([AddedToken(t, normalized=False, special=True) for t in toks[128000:]])
+    assert tok.get_vocab_size() == 128256
+    reference_ids(llama_dir, "llama-bpe", tok)
+    tok.post_processor = processors.Sequence([
+        processors.ByteLevel(add_prefix_space=True, trim_offsets=False, use_regex=True),
+        processors.TemplateProcessing(
+            single="<|begin_of_text|>:0 $A:0 <|end_of_text|>:0",
+            pair="<|begin_of_text|>:0 $A:0 <|end_of_text|>:0 <|begin_of_text|>:1 $B:1 <|end_of_text|>:1",
+            special_tokens=[("<|begin_of_text|>", 128000), ("<|end_of_text|>", 128001)])])
+    os.makedirs(out, exist_ok=True)
+    tok.save(os.path.join(out, "tokenizer.json"))
+
+
 def tok_modernbert(llama_dir, out):
     from tokenizers import AddedToken, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
     f = gguf_fields(llama_dir, "gpt-neox")
@@ -334,12 +505,14 @@ def tok_albert(out):
     tok.save_pretrained(out)
 
 
-def cmd_tokenizers(llama_dir, outdir):
-    tok_xlmr(llama_dir, os.path.join(outdir, "xlm-roberta-base"))
-    tok_qwen3(llama_dir, os.path.join(outdir, "qwen3"))
-    tok_modernbert(llama_dir, os.path.join(outdir, "modernbert"))
-    tok_albert(os.path.join(outdir, "albert-t5vocab"))
-    for name in ["xlm-roberta-base", "qwen3", "modernbert", "albert-t5vocab"]:
+BUILT_TOKENIZERS = {
+    "xlm-roberta-base": tok_xlmr, "qwen3": tok_qwen3, "modernbert": tok_modernbert,
+    "albert-t5vocab": lambda llama_dir, out: tok_albert(out), "mistral": tok_mistral, "llama3": tok_llama3}
+
+
+def cmd_tokenizers(llama_dir, outdir, names):
+    for name in names or list(BUILT_TOKENIZERS):
+        BUILT_TOKENIZERS[name](llama_dir, os.path.join(outdir, name))
         path = os.path.join(outdir, name, "tokenizer.json")
         print("%s (%d bytes)" % (path, os.path.getsize(path)))
 
@@ -382,6 +555,10 @@ def build_hf(spec):
         return T.ModernBertModel(T.ModernBertConfig(**cfg))
     if mt == "qwen3":
         return T.Qwen3Model(T.Qwen3Config(**cfg))
+    if mt == "mistral":
+        return T.MistralModel(T.MistralConfig(**cfg))
+    if mt == "llama":
+        return T.LlamaModel(T.LlamaConfig(**cfg))
     raise ValueError(mt)
 
 
@@ -481,21 +658,35 @@ def write_legacy(out, spec, dim):
                           f, indent=2)
 
 
+def write_config(path, c):
+    """config.json as transformers writes it."""
+    with open(path, "w") as f:
+        json.dump(c, f, indent=2, sort_keys=True)
+        f.write("\n")
+
+
+def drop_config_keys(path, keys):
+    with open(path) as f:
+        c = json.load(f)
+    for k in keys:
+        del c[k]
+    write_config(path, c)
+
+
 def to_t4_config(path):
     """config.json as transformers 4 wrote it: ModernBERT's global_rope_theta,
-    local_rope_theta and global_attn_every_n_layers, Qwen3's rope_theta,
-    instead of rope_parameters and layer_types."""
+    local_rope_theta and global_attn_every_n_layers, Qwen3's and Llama's
+    rope_theta, instead of rope_parameters and layer_types."""
     with open(path) as f:
         c = json.load(f)
     rp = c.pop("rope_parameters")
-    lt = c.pop("layer_types")
-    if c["model_type"] == "qwen3":
+    lt = c.pop("layer_types", None)
+    t4_versions = {"qwen3": "4.51.3", "llama": "4.57.1"}
+    if c["model_type"] in t4_versions:
         c["rope_theta"] = rp["rope_theta"]
         c["rope_scaling"] = None
-        c["transformers_version"] = "4.51.3"
-        with open(path, "w") as f:
-            json.dump(c, f, indent=2, sort_keys=True)
-            f.write("\n")
+        c["transformers_version"] = t4_versions[c["model_type"]]
+        write_config(path, c)
         return
     every = next(i for i in range(1, len(lt) + 1) if lt[i - 1::i] and all(x == "full_attention" for x in lt[::i])
                  and all((k % i == 0) == (x == "full_attention") for k, x in enumerate(lt)))
@@ -504,9 +695,7 @@ def to_t4_config(path):
     c["local_rope_theta"] = rp["sliding_attention"]["rope_theta"]
     c.pop("sliding_window", None)
     c["transformers_version"] = "4.48.0"
-    with open(path, "w") as f:
-        json.dump(c, f, indent=2, sort_keys=True)
-        f.write("\n")
+    write_config(path, c)
 
 
 def regenerate(name, dest):
@@ -619,6 +808,8 @@ def cmd_models(names):
             st.save(build)
             del st, model
             os.remove(os.path.join(build, "README.md"))
+            if spec.get("config_drop"):
+                drop_config_keys(os.path.join(build, "config.json"), spec["config_drop"])
             os.remove(os.path.join(build, "tokenizer.json"))
             for extra in ("special_tokens_map.json", "chat_template.jinja"):
                 if os.path.exists(os.path.join(build, extra)):
@@ -715,12 +906,13 @@ def cmd_expected(names):
                 trunc = sum(1 for line in open(os.path.join(FAMILIES, case + ".ids")) if line.startswith("1"))
                 print("%s: %d x %d, %d texts truncated at %d tokens" % (case, vecs.shape[0], vecs.shape[1], trunc,
                                                                          st.max_seq_length))
-            if name in ALIASES:
+            for case, _, _ in runs if name in ALIASES else []:
                 # the other config form must give the same vectors
-                base = np.fromfile(os.path.join(FAMILIES, ALIASES[name] + ".f32"), dtype="<f4")
-                mine = np.fromfile(os.path.join(FAMILIES, name + ".f32"), dtype="<f4")
+                other = ALIASES[name] + case[len(name):]
+                base = np.fromfile(os.path.join(FAMILIES, other + ".f32"), dtype="<f4")
+                mine = np.fromfile(os.path.join(FAMILIES, case + ".f32"), dtype="<f4")
                 if base.shape != mine.shape or np.abs(base - mine).max() > 1e-6:
-                    raise SystemExit("%s: vectors differ from %s's" % (name, ALIASES[name]))
+                    raise SystemExit("%s: vectors differ from %s's" % (case, other))
     write_buckets()
     order = list(SPECS) + list(ALIASES)
     cases.sort(key=lambda c: (order.index(c["model"].split("/")[-1]), c["name"]))
@@ -774,8 +966,8 @@ def cmd_mpnet():
 def main():
     a = sys.argv[1:]
     known = list(SPECS) + list(ALIASES)
-    if len(a) == 3 and a[0] == "tokenizers":
-        cmd_tokenizers(a[1], a[2])
+    if len(a) >= 3 and a[0] == "tokenizers" and all(n in BUILT_TOKENIZERS for n in a[3:]):
+        cmd_tokenizers(a[1], a[2], a[3:])
     elif a and a[0] in ("models", "expected") and all(n in known for n in a[1:]):
         names = a[1:] or known
         if a[0] == "models":
