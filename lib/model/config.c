@@ -394,16 +394,21 @@ clembed_status clembed__parse_config(const char *label, const cJSON *root,
     }
     if ((rc = read_layer_kinds(label, root, a, cfg)) != CLEMBED_OK)
         return rc;
+    /* A window size of null (or none where the family has no default) means full attention in
+     * every layer, as transformers builds its masks. */
+    int w = (int)v[CLEMBED__C_WINDOW];
+    for (int i = 0; i < CLEMBED__MAX_KEY_NAMES && a->keys[CLEMBED__C_WINDOW][i]; i++) {
+        const cJSON *wj = clembed__mj_get(root, a->keys[CLEMBED__C_WINDOW][i]);
+        if (wj && cJSON_IsNull(wj))
+            w = 0;
+    }
     for (int l = 0; l < cfg->num_layers; l++)
-        if (cfg->sliding[l]) {
-            int w = (int)v[CLEMBED__C_WINDOW];
-            if (!given[CLEMBED__C_WINDOW] && !(a->defaults[CLEMBED__C_WINDOW] > 0))
-                return clembed__fail(CLEMBED_ERR_FORMAT, "%s: layer %d slides but there is no window "
-                                     "size", label, l);
+        if (w <= 0)
+            cfg->sliding[l] = 0;
+        else if (cfg->sliding[l]) {
             /* Causal: the key itself and the w - 1 before it; else w / 2 on each side. */
             cfg->window_left = (a->flags & CLEMBED__A_CAUSAL) ? w - 1 : w / 2;
             cfg->window_right = (a->flags & CLEMBED__A_CAUSAL) ? 0 : w / 2;
-            break;
         }
 
     int dec = 0;
