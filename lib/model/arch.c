@@ -48,6 +48,18 @@ const char *clembed__wrole_name(clembed__wrole r)
     D(POSITIONS, 512), D(TYPES, 2), D(EPS, 1e-12), D(PAD, pad), D(ATTN_BIAS, 1),          \
     D(MLP_BIAS, 1), D(NORM_BIAS, 1)
 #define BERT_FLAGS (CLEMBED__A_POS_LEARNED | CLEMBED__A_TOKEN_TYPES | CLEMBED__A_EMB_NORM)
+#define LLAMA_KEYS                                                                        \
+    K(VOCAB, "vocab_size"), K(HIDDEN, "hidden_size"), K(LAYERS, "num_hidden_layers"),     \
+    K(HEADS, "num_attention_heads"), K(KV_HEADS, "num_key_value_heads"), K(HEAD_DIM, "head_dim"), \
+    K(INTER, "intermediate_size"), K(POSITIONS, "max_position_embeddings"), K(EPS, "rms_norm_eps"), \
+    K(PAD, "pad_token_id"), K(ROPE_THETA, "rope_theta"), K(ROPE_FRACTION, "partial_rotary_factor"), \
+    K(ATTN_BIAS, "attention_bias"), K(MLP_BIAS, "mlp_bias")
+#define LLAMA_WEIGHTS                                                                     \
+    W(WORD, "embed_tokens"), W(Q, "layers.%d.self_attn.q_proj"), W(K, "layers.%d.self_attn.k_proj"), \
+    W(V, "layers.%d.self_attn.v_proj"), W(O, "layers.%d.self_attn.o_proj"),                  \
+    W(ATTN_NORM, "layers.%d.input_layernorm"), W(FFN_IN, "layers.%d.mlp.gate_proj"),         \
+    W(FFN_UP, "layers.%d.mlp.up_proj"), W(FFN_OUT, "layers.%d.mlp.down_proj"),               \
+    W(FFN_NORM, "layers.%d.post_attention_layernorm"), W(FINAL_NORM, "norm")
 #define ALBERT_LAYER "encoder.albert_layer_groups.%d.albert_layers.%d."
 #define T5_LAYER "encoder.block.%d.layer."
 const clembed__arch clembed__archs[] = {
@@ -190,6 +202,25 @@ const clembed__arch clembed__archs[] = {
                  W(FFN_UP, "layers.%d.mlp.up_proj"), W(FFN_OUT, "layers.%d.mlp.down_proj"),
                  W(FFN_NORM, "layers.%d.post_attention_layernorm"), W(FINAL_NORM, "norm")},
      .prefixes = {"model."}},
+    /* Llama: Qwen3 without the q/k norms (Llama-based embedders). */
+    {.model_type = "llama", .family = "llama",
+     .flags = CLEMBED__A_ROTARY | CLEMBED__A_PRE_NORM | CLEMBED__A_FINAL_NORM | CLEMBED__A_CAUSAL |
+              CLEMBED__A_GATED,
+     .norm = CLEMBED__NORM_RMS,
+     .keys = {LLAMA_KEYS},
+     .defaults = {D(VOCAB, 32000), D(HIDDEN, 4096), D(LAYERS, 32), D(HEADS, 32), D(INTER, 11008),
+                  D(POSITIONS, 2048), D(EPS, 1e-6), D(PAD, -1), D(ROPE_THETA, 10000), D(ROPE_FRACTION, 1)},
+     .act_keys = {"hidden_act"}, .act_default = "silu", .weights = {LLAMA_WEIGHTS}, .prefixes = {"model."}},
+    /* Mistral (e5-mistral, SFR-Embedding-Mistral): Llama with a causal window in every layer. */
+    {.model_type = "mistral", .family = "mistral",
+     .flags = CLEMBED__A_ROTARY | CLEMBED__A_PRE_NORM | CLEMBED__A_FINAL_NORM | CLEMBED__A_CAUSAL |
+              CLEMBED__A_GATED | CLEMBED__A_SLIDING,
+     .norm = CLEMBED__NORM_RMS,
+     .keys = {LLAMA_KEYS, K(WINDOW, "sliding_window")},
+     .defaults = {D(VOCAB, 32000), D(HIDDEN, 4096), D(LAYERS, 32), D(HEADS, 32), D(KV_HEADS, 8),
+                  D(INTER, 14336), D(POSITIONS, 131072), D(EPS, 1e-6), D(PAD, -1), D(ROPE_THETA, 10000),
+                  D(ROPE_FRACTION, 1), D(WINDOW, 4096), D(USE_SLIDING, 1)},
+     .act_keys = {"hidden_act"}, .act_default = "silu", .weights = {LLAMA_WEIGHTS}, .prefixes = {"model."}},
 };
 
 const size_t clembed__n_archs = sizeof clembed__archs / sizeof clembed__archs[0];
