@@ -1,9 +1,9 @@
 #!/bin/sh
-# Skips (TAP "1..0 # SKIP", exit 0: the TAP driver counts exit 77 as an error) without gfortran.
 # The Fortran module (fortran/clembed.f90) built with gfortran against this
 # build's library: the test program against sentence-transformers' vectors on
 # the tiny models and all-MiniLM-L6-v2, the example program, and its status
 # codes against clembed.h's list.
+# Skips (TAP "1..0 # SKIP", exit 0: the TAP driver counts exit 77 as an error) without gfortran.
 FC=${FC:-gfortran}
 srcdir=${top_srcdir:-.}
 builddir=${top_builddir:-.}
@@ -51,7 +51,7 @@ want = {"minilm": 40, "tiny-gelu-mean": None, "tiny-prompt-query": None, "minilm
 for c in cases:
     if c["name"] not in want:
         continue
-    model = os.path.join(src, c["model"]) if c["model"].startswith("tests/") else c["model"]
+    model = os.path.join(src, c["model"])
     rows = open(os.path.join(fid, c["vectors"]), "rb").read()
     size = 4 * c["dim"]
     keep = [k for k, i in enumerate(c["texts"])
