@@ -148,7 +148,8 @@ static void usage(FILE *f)
                "  Each device shows the -d selectors (and CLEMBED_DEVICE values) that pick it.\n"
                "  -m, --model DIR  describe the model directory DIR instead: architecture,\n"
                "                   module chain, output dimension, max length, prompts, weights\n"
-               "  --json           one JSON object on stdout\n");
+               "  --json           one JSON object on stdout\n"
+               "  -h, --help       this help\n");
 }
 
 static double num(const cJSON *o, const char *k)
