@@ -5,7 +5,7 @@
 # `make installcheck` and tests/install.sh.
 #   srcdir=DIR [PKG_CONFIG="pkg-config --define-variable=prefix=..."] sh check-installed.sh
 # LD_LIBRARY_PATH must reach the installed library when it is not in a system path.
-srcdir=${srcdir:-.}
+srcdir=$(cd "${srcdir:-.}" && pwd)
 PKG_CONFIG=${PKG_CONFIG:-pkg-config}
 CC=${CC:-cc}
 FC=${FC:-gfortran}
