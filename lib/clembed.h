@@ -361,6 +361,7 @@ CLEMBED_API void clembed_context_params_init(clembed_context_params *p);
  * model this encoder does not run (it runs BERT encoders: model_type "bert",
  * with a Pooling module and Dense/Normalize modules after it);
  * CLEMBED_ERR_NOT_FOUND for an unknown device or prompt name;
+ * CLEMBED_ERR_INVALID_ARG for a device selector that matches several devices;
  * CLEMBED_ERR_DEVICE_MEMORY when the weights and the scratch for
  * batch_tokens do not fit the device (the message suggests a smaller
  * batch_tokens); CLEMBED_ERR_BUILD, CLEMBED_ERR_OPENCL from the driver. */

@@ -114,6 +114,8 @@ class Model:
         lib = _lib_()
         self._model = None
         self._contexts = {}
+        self._busy = 0  # contexts in use by encode() calls
+        self._closing = False
         self._lock = threading.Lock()
         self.path = str(model_name_or_path)
         self.device = None if device is None else str(device)
@@ -223,16 +225,24 @@ class Model:
     # -- contexts: one per concurrent call and set of options -----------------------
 
     def _handle(self):
-        if self._model is None:
+        if self._model is None or self._closing:
             raise Error(1, "invalid argument", "the model is closed")
         return self._model
 
     def _acquire(self, key):
         with self._lock:
             handle = self._handle()
+            self._busy += 1
             idle = self._contexts.setdefault(key, [])
             if idle:
                 return idle.pop()
+        try:
+            return self._new_context(handle, key)
+        except BaseException:
+            self._release(key, None)
+            raise
+
+    def _new_context(self, handle, key):
         normalize, truncate_dim, prompt_name, prompt, batch_tokens = key
         p = _lib.ContextParams()
         p.size = ctypes.sizeof(_lib.ContextParams)
@@ -250,13 +260,24 @@ class Model:
 
     def _release(self, key, ctx):
         with self._lock:
-            if self._model is not None:
+            self._busy -= 1
+            if ctx is not None:
                 self._contexts.setdefault(key, []).append(ctx)
-                return
-        _lib_().clembed_context_free(ctx)
+            last = self._closing and self._busy == 0
+        if last:
+            self._free_all()
 
     def close(self):
-        """Frees the device contexts and the model (also done when collected)."""
+        """Frees the device contexts and the model (also done when collected).
+        Calls still embedding in other threads finish first: the last of
+        them frees what is left."""
+        with self._lock:
+            self._closing = True
+            if self._busy:
+                return
+        self._free_all()
+
+    def _free_all(self):
         lib = _LIB
         with self._lock:
             contexts = [c for idle in self._contexts.values() for c in idle]
@@ -282,5 +303,6 @@ class Model:
 
     def __repr__(self):
         return "clembed.Model(%r, device=%r, dim=%s, similarity_fn_name=%r)" % (
-            self.path, self.device, self.get_sentence_embedding_dimension() if self._model else "closed",
+            self.path, self.device,
+            self.get_sentence_embedding_dimension() if self._model is not None and not self._closing else "closed",
             self._similarity_fn_name)

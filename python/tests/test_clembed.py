@@ -220,3 +220,24 @@ def test_library_override_is_reported():
 def test_version():
     assert clembed.version() == clembed.__version__
     assert len(clembed.devices()) >= 1
+
+
+def test_close_waits_for_calls_in_flight():
+    m = clembed.Model(TINY, device=DEVICE)
+    texts = TEXTS * 6
+    want = model_at(TINY).encode(texts)
+    got = {}
+
+    def work():
+        got["v"] = m.encode(texts)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    while m._busy == 0 and worker.is_alive():
+        time.sleep(0.001)
+    m.close()  # while the worker embeds: its call must finish on a live model
+    worker.join()
+    assert np.allclose(got["v"], want, atol=1e-6)
+    assert m._model is None, "the last call out freed the model"
+    with pytest.raises(clembed.Error):
+        m.encode(["x"])
