@@ -4,7 +4,8 @@
 # `pkg-config --static` adds), runs them, and prints TAP.  Used by
 # `make installcheck` and tests/install.sh.
 #   srcdir=DIR [PKG_CONFIG="pkg-config --define-variable=prefix=..."] sh check-installed.sh
-# LD_LIBRARY_PATH must reach the installed library when it is not in a system path.
+# LD_LIBRARY_PATH must reach the installed library when it is not in a system path;
+# LDFLAGS is added to every link (the sanitizer flags of an --enable-sanitizers build).
 srcdir=$(cd "${srcdir:-.}" && pwd)
 PKG_CONFIG=${PKG_CONFIG:-pkg-config}
 CC=${CC:-cc}
@@ -39,7 +40,7 @@ for kind in shared static; do
         skip "no $libdir/libclembed.a (configure --disable-static)"; continue
     fi
     t "C example links ($kind): $CC search.c $cflags $l" \
-        '$CC -std=c11 -Wall -Werror -o "$tmp/search-$kind" "$srcdir/examples/search.c" $cflags $l -lm >"$tmp/log" 2>&1 || log'
+        '$CC -std=c11 -Wall -Werror -o "$tmp/search-$kind" "$srcdir/examples/search.c" $cflags $LDFLAGS $l -lm >"$tmp/log" 2>&1 || log'
     if [ $kind = static ]; then
         t "the static C example does not load libclembed.so" '! ldd "$tmp/search-$kind" | grep -q libclembed'
     fi
@@ -54,7 +55,7 @@ for kind in shared static; do
         skip "no Fortran compiler ($FC)"; continue
     fi
     t "Fortran example links ($kind) with the installed clembed.f90" \
-        '(cd "$tmp" && $FC -std=f2008 -o "embed_f-$kind" "$fsrc" "$srcdir/examples/embed.f90" $l) >"$tmp/log" 2>&1 || log'
+        '(cd "$tmp" && $FC -std=f2008 -o "embed_f-$kind" "$fsrc" "$srcdir/examples/embed.f90" $LDFLAGS $l) >"$tmp/log" 2>&1 || log'
     out=$("$tmp/embed_f-$kind" "$model" 'A cat sits on the mat.' 'A kitten rests on a rug.' 2>&1); rc=$?
     echo "$out" | sed 's/^/# /'
     t "Fortran example embeds ($kind)" '[ $rc -eq 0 ] && echo "$out" | grep -q "^embedded 2 texts into"'

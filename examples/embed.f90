@@ -54,4 +54,5 @@ program embed_example
     end do
     call clembed_context_free(ctx)
     call clembed_model_free(model)
+    deallocate(texts, vectors)
 end program

@@ -15,6 +15,13 @@ done
 [ -n "$py" ] || { echo "1..0 # SKIP no python3 with numpy and pytest (apt-get install python3-numpy python3-pytest)"; exit 0; }
 lib=$builddir/.libs/libclembed.so
 [ -f "$lib" ] || { echo "1..0 # SKIP no shared library $lib (configure --disable-shared?)"; exit 0; }
+# A library built with --enable-sanitizers needs their runtimes loaded before
+# Python itself; Python's own allocations are not ours to leak-check.
+if ldd "$lib" 2>/dev/null | grep -q libasan; then
+    LD_PRELOAD="$(${CC:-gcc} -print-file-name=libasan.so) $(${CC:-gcc} -print-file-name=libubsan.so)"
+    ASAN_OPTIONS=detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
+    export LD_PRELOAD ASAN_OPTIONS
+fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/clembed-python.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 

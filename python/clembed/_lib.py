@@ -91,6 +91,8 @@ def load():
     for name, (res, args) in decl.items():
         fn = getattr(lib, name)
         fn.restype, fn.argtypes = res, args
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-    libc.free.restype, libc.free.argtypes = None, [vp]
-    return lib, libc.free
+    # The process's free(), as the library's malloc() is: an allocator loaded
+    # first (a sanitizer, jemalloc) replaces both, and libc's own would not match.
+    free = ctypes.CDLL(None).free
+    free.restype, free.argtypes = None, [vp]
+    return lib, free
