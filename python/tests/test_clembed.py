@@ -46,7 +46,15 @@ def test_matches_sentence_transformers(case):
     path = case_model_path(case)
     if not os.path.exists(os.path.join(path, "model.safetensors")):
         pytest.skip("no %s (sh tools/setup.sh fetches it)" % path)
-    model = model_at(path)
+    try:
+        model = model_at(path)
+    except clembed.Error as e:
+        # Cases of model families clembed does not run yet are skipped with the
+        # library's reason; all-MiniLM-L6-v2 and the tiny models must run.
+        required = case["model"] == "models/all-MiniLM-L6-v2" or case["model"].startswith("tests/")
+        if e.name == "ERR_UNSUPPORTED" and not required:
+            pytest.skip(str(e))
+        raise
     texts = [TEXTS[i] for i in case["texts"]]
     kwargs = {}
     if case["prompt_name"]:
