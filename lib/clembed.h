@@ -156,12 +156,27 @@ CLEMBED_API clembed_status clembed_platform_get(size_t index, const char **name,
 /* Fills *info for device `index`; CLEMBED_ERR_NOT_FOUND past the end. */
 CLEMBED_API clembed_status clembed_device_get(size_t index, clembed_device_info *info);
 
-/* Resolves a device selector to an index.  `selector` is a decimal index, or
- * a case-insensitive substring of "platform name / device name"; NULL or ""
- * means the CLEMBED_DEVICE environment variable if set, else the first GPU,
- * else the first device.  CLEMBED_ERR_NOT_FOUND names the selector and lists
- * the devices in clembed_errmsg(). */
+/* Resolves a device selector to an index.  NULL or "" means the
+ * CLEMBED_DEVICE environment variable if set, else the default: the first
+ * GPU, else the first device.  A selector is, case-insensitively:
+ *  - a decimal index into the device list (as `clembed info` numbers it);
+ *  - a word: "pocl" or "rusticl" (the platform), "cpu" or "gpu" (the device
+ *    type), "nvidia", "amd" or "intel" (the hardware vendor, by PCI vendor id
+ *    or vendor name: PoCL on an Intel CPU is "intel").  A word picks among
+ *    the devices it matches as the default picks among all: the first GPU,
+ *    else the first in list order;
+ *  - a device's whole name, or any other text contained in
+ *    "platform name / device name"; it must match exactly one device.
+ * Errors: CLEMBED_ERR_NOT_FOUND when nothing matches, CLEMBED_ERR_INVALID_ARG
+ * when a text matches several devices; clembed_errmsg() names the selector
+ * (or CLEMBED_DEVICE) and lists the devices concerned.  CLEMBED_ERR_NO_DEVICE
+ * when there is no device at all.  Thread-safe. */
 CLEMBED_API clembed_status clembed_device_select(const char *selector, size_t *index);
+
+/* The selector words above, one per i from 0 ("pocl", "rusticl", "cpu",
+ * ...); NULL past the end.  `clembed info` shows, for each device, those that
+ * select it.  Static strings. */
+CLEMBED_API const char *clembed_device_selector_word(size_t i);
 
 /* ---- kernel binary cache ------------------------------------------------ */
 
@@ -346,6 +361,7 @@ CLEMBED_API void clembed_context_params_init(clembed_context_params *p);
  * model this encoder does not run (it runs BERT encoders: model_type "bert",
  * with a Pooling module and Dense/Normalize modules after it);
  * CLEMBED_ERR_NOT_FOUND for an unknown device or prompt name;
+ * CLEMBED_ERR_INVALID_ARG for a device selector that matches several devices;
  * CLEMBED_ERR_DEVICE_MEMORY when the weights and the scratch for
  * batch_tokens do not fit the device (the message suggests a smaller
  * batch_tokens); CLEMBED_ERR_BUILD, CLEMBED_ERR_OPENCL from the driver. */

@@ -18,12 +18,36 @@ static void print_uuid(FILE *f, const clembed_device_info *d)
         fprintf(f, "%02x%s", d->uuid[i], (i == 3 || i == 5 || i == 7 || i == 9) ? "-" : "");
 }
 
+/* The selectors that pick device d: its index, each selector word that
+ * picks it, and its whole name when no other device has that name; asked of
+ * the selection function itself, so this is what -d would do. */
+static size_t device_selectors(const clembed_device_info *d, const char **out, size_t cap)
+{
+    static char index[16][24];
+    size_t k = 0, sel;
+    snprintf(index[d->index % 16], sizeof index[0], "%zu", d->index);
+    out[k++] = index[d->index % 16];
+    for (size_t i = 0; clembed_device_selector_word(i) && k < cap; i++)
+        if (clembed_device_select(clembed_device_selector_word(i), &sel) == CLEMBED_OK && sel == d->index)
+            out[k++] = clembed_device_selector_word(i);
+    if (k < cap && clembed_device_select(d->name, &sel) == CLEMBED_OK && sel == d->index)
+        out[k++] = d->name;
+    return k;
+}
+
 static void text_device(const clembed_device_info *d)
 {
     printf("device %zu: %s\n", d->index, d->name);
     printf("  platform:          %s (%s)\n", d->platform_name, d->platform_version);
     printf("  vendor:            %s (id 0x%04x), type %s\n", d->vendor, d->vendor_id, type_name(d->type));
     printf("  driver:            %s\n", d->driver_version);
+    const char *sels[16];
+    size_t ns = device_selectors(d, sels, 16);
+    printf("  select with:       -d");
+    for (size_t i = 0; i < ns; i++)
+        printf("%s %s%s%s", i ? "," : "", strchr(sels[i], ' ') ? "'" : "", sels[i],
+               strchr(sels[i], ' ') ? "'" : "");
+    printf("\n");
     printf("  version:           %s; %s\n", d->device_version, d->opencl_c_version);
     printf("  compute units:     %u at %u MHz\n", d->compute_units, d->max_clock_mhz);
     printf("  global memory:     %.1f MiB (max allocation %.1f MiB, cache %.0f KiB)\n",
@@ -92,6 +116,15 @@ static void json_device(const clembed_device_info *d)
     } else {
         printf("null");
     }
+    const char *sels[16];
+    size_t ns = device_selectors(d, sels, 16);
+    printf(",\"selectors\":[");
+    for (size_t i = 0; i < ns; i++) {
+        if (i)
+            putchar(',');
+        cli_json_string(stdout, sels[i]);
+    }
+    printf("]");
     printf(",\"extensions\":");
     cli_json_string(stdout, d->extensions);
     char path[4096], detail[512];
@@ -112,9 +145,11 @@ static void usage(FILE *f)
                "       clembed info -m DIR [--json]\n"
                "  Lists the OpenCL platforms and devices clembed can use, with the capabilities\n"
                "  that tuning and kernels depend on, and the kernel binary cache.\n"
+               "  Each device shows the -d selectors (and CLEMBED_DEVICE values) that pick it.\n"
                "  -m, --model DIR  describe the model directory DIR instead: architecture,\n"
                "                   module chain, output dimension, max length, prompts, weights\n"
-               "  --json           one JSON object on stdout\n");
+               "  --json           one JSON object on stdout\n"
+               "  -h, --help       this help\n");
 }
 
 static double num(const cJSON *o, const char *k)
@@ -284,6 +319,8 @@ int clembed_cmd_info(int argc, char **argv)
     const char *cache = clembed_cache_dir();
     size_t def = 0;
     int have_def = clembed_device_select(NULL, &def) == CLEMBED_OK;
+    char why_no_def[2048];
+    snprintf(why_no_def, sizeof why_no_def, "%s", have_def ? "" : clembed_errmsg());
     if (json) {
         printf("{\"version\":");
         cli_json_string(stdout, clembed_version_string());
@@ -343,6 +380,6 @@ int clembed_cmd_info(int argc, char **argv)
     if (have_def)
         printf("default device: %zu\n", def);
     else
-        printf("default device: none (%s)\n", clembed_errmsg());
+        printf("default device: none (%s)\n", why_no_def);
     return 0;
 }

@@ -293,6 +293,156 @@ static int contains_ci(const char *hay, const char *needle)
     return n == 0;
 }
 
+/* Selector words: each row says which devices it matches.  A word picks
+ * among them as the default selection picks among all devices (the first
+ * GPU, else the first), so `amd` on an APU machine with PoCL on the same chip
+ * takes the GPU.  Vendor words match the hardware vendor (PCI vendor id or
+ * the vendor string), so `intel` also matches PoCL on an Intel CPU. */
+static int is_pocl(const clembed_device_info *d)
+{
+    return contains_ci(d->platform_name, "Portable Computing Language") ||
+           contains_ci(d->platform_name, "pocl") || contains_ci(d->platform_vendor, "pocl");
+}
+static int is_rusticl(const clembed_device_info *d) { return contains_ci(d->platform_name, "rusticl"); }
+static int is_cpu(const clembed_device_info *d) { return d->type == CLEMBED_DEVICE_CPU; }
+static int is_gpu(const clembed_device_info *d) { return d->type == CLEMBED_DEVICE_GPU; }
+static int is_nvidia(const clembed_device_info *d)
+{
+    return d->vendor_id == 0x10de || contains_ci(d->vendor, "nvidia");
+}
+static int is_amd(const clembed_device_info *d)
+{
+    return d->vendor_id == 0x1002 || d->vendor_id == 0x1022 || contains_ci(d->vendor, "amd") ||
+           contains_ci(d->vendor, "Advanced Micro Devices");
+}
+static int is_intel(const clembed_device_info *d)
+{
+    return d->vendor_id == 0x8086 || contains_ci(d->vendor, "intel");
+}
+
+static const struct selector_word {
+    const char *word;
+    int (*matches)(const clembed_device_info *d);
+} selector_words[] = {
+    {"pocl", is_pocl},     {"rusticl", is_rusticl}, {"cpu", is_cpu},     {"gpu", is_gpu},
+    {"nvidia", is_nvidia}, {"amd", is_amd},         {"intel", is_intel},
+};
+#define N_WORDS (sizeof selector_words / sizeof selector_words[0])
+
+const char *clembed_device_selector_word(size_t i)
+{
+    return i < N_WORDS ? selector_words[i].word : NULL;
+}
+
+/* "0: platform / name; 1: ..." of the devices whose name is `sel` (exact) or
+ * contains it; all devices when sel is NULL. */
+static void device_list(const clembed_device_info *const *dev, size_t n, char *list, size_t cap,
+                        const char *sel, int exact)
+{
+    size_t used = 0;
+    list[0] = '\0';
+    for (size_t i = 0; i < n && used < cap - 1; i++) {
+        char full[1024];
+        snprintf(full, sizeof full, "%s / %s", dev[i]->platform_name, dev[i]->name);
+        if (sel && !(exact ? strcasecmp(dev[i]->name, sel) == 0 : contains_ci(full, sel)))
+            continue;
+        int w = snprintf(list + used, cap - used, "%s%zu: %s", used ? "; " : "", i, full);
+        used += w > 0 ? (size_t)w : 0;
+    }
+}
+
+/* The first GPU among the devices `word` matches (all when NULL), else the
+ * first of them; n when none. */
+static size_t first_pick(const clembed_device_info *const *dev, size_t n, const struct selector_word *word)
+{
+    size_t first = n;
+    for (size_t i = 0; i < n; i++) {
+        if (word && !word->matches(dev[i]))
+            continue;
+        if (dev[i]->type == CLEMBED_DEVICE_GPU)
+            return i;
+        if (first == n)
+            first = i;
+    }
+    return first;
+}
+
+/* The selection rules over any device list: clembed_device_select() runs
+ * them over the process's devices, tests/test_device.c over made-up ones
+ * (it declares this itself; device.h stays as it is). */
+clembed_status clembed__device_select_from(const clembed_device_info *const *dev, size_t n,
+                                           const char *selector, const char *origin, size_t *index);
+
+clembed_status clembed__device_select_from(const clembed_device_info *const *dev, size_t n,
+                                           const char *selector, const char *origin, size_t *index)
+{
+    char list[2048];
+    if (n == 0)
+        return clembed__fail(CLEMBED_ERR_NO_DEVICE,
+                             "no OpenCL device found: install an OpenCL driver (for the CPU, the Debian "
+                             "package pocl-opencl-icd) and check it with `clembed info`");
+    if (!selector || !*selector) {
+        *index = first_pick(dev, n, NULL);
+        return CLEMBED_OK;
+    }
+    char *end = NULL;
+    unsigned long v = strtoul(selector, &end, 10);
+    if (end != selector && *end == '\0' && isdigit((unsigned char)selector[0])) {
+        if (v < n) {
+            *index = v;
+            return CLEMBED_OK;
+        }
+        device_list(dev, n, list, sizeof list, NULL, 0);
+        return clembed__fail(CLEMBED_ERR_NOT_FOUND, "%s '%s': there is no device %s (devices: %s)", origin,
+                             selector, selector, list);
+    }
+    for (size_t w = 0; w < N_WORDS; w++) {
+        if (strcasecmp(selector, selector_words[w].word) != 0)
+            continue;
+        size_t i = first_pick(dev, n, &selector_words[w]);
+        if (i < n) {
+            *index = i;
+            return CLEMBED_OK;
+        }
+        device_list(dev, n, list, sizeof list, NULL, 0);
+        return clembed__fail(CLEMBED_ERR_NOT_FOUND, "%s '%s' matches no OpenCL device (devices: %s)",
+                             origin, selector, list);
+    }
+    /* A device's whole name wins over substrings; then exactly one device
+     * must contain the text, since picking one of several would depend on
+     * the order drivers list them. */
+    for (int exact = 1; exact >= 0; exact--) {
+        size_t found = n, count = 0;
+        for (size_t i = 0; i < n; i++) {
+            char full[1024];
+            snprintf(full, sizeof full, "%s / %s", dev[i]->platform_name, dev[i]->name);
+            if (exact ? strcasecmp(dev[i]->name, selector) == 0 : contains_ci(full, selector)) {
+                if (found == n)
+                    found = i;
+                count++;
+            }
+        }
+        if (count == 1) {
+            *index = found;
+            return CLEMBED_OK;
+        }
+        if (count > 1) {
+            device_list(dev, n, list, sizeof list, selector, exact);
+            if (exact) /* identical devices: their name cannot tell them apart */
+                return clembed__fail(CLEMBED_ERR_INVALID_ARG,
+                                     "%s '%s' is ambiguous: %zu devices have that name (%s); use an index",
+                                     origin, selector, count, list);
+            return clembed__fail(CLEMBED_ERR_INVALID_ARG,
+                                 "%s '%s' is ambiguous: it matches %zu devices (%s); use an index, a "
+                                 "longer part of the name, or a word such as cpu or gpu",
+                                 origin, selector, count, list);
+        }
+    }
+    device_list(dev, n, list, sizeof list, NULL, 0);
+    return clembed__fail(CLEMBED_ERR_NOT_FOUND, "%s '%s' matches no OpenCL device (devices: %s)", origin,
+                         selector, list);
+}
+
 clembed_status clembed_device_select(const char *selector, size_t *index)
 {
     size_t n = clembed_device_count();
@@ -301,41 +451,12 @@ clembed_status clembed_device_select(const char *selector, size_t *index)
         selector = getenv("CLEMBED_DEVICE");
         origin = "CLEMBED_DEVICE";
     }
-    if (n == 0)
-        return clembed__fail(CLEMBED_ERR_NO_DEVICE,
-                             "no OpenCL device found: install an OpenCL driver (for the CPU, the Debian "
-                             "package pocl-opencl-icd) and check it with `clembed info`");
-    if (!selector || !*selector) {
-        for (size_t i = 0; i < n; i++)
-            if (devices[i].info.type == CLEMBED_DEVICE_GPU) {
-                *index = i;
-                return CLEMBED_OK;
-            }
-        *index = 0;
-        return CLEMBED_OK;
-    }
-    char *end = NULL;
-    unsigned long v = strtoul(selector, &end, 10);
-    if (end != selector && *end == '\0') {
-        if (v < n) {
-            *index = v;
-            return CLEMBED_OK;
-        }
-    } else {
-        for (size_t i = 0; i < n; i++) {
-            char full[1024];
-            snprintf(full, sizeof full, "%s / %s", devices[i].info.platform_name, devices[i].info.name);
-            if (contains_ci(full, selector)) {
-                *index = i;
-                return CLEMBED_OK;
-            }
-        }
-    }
-    char list[1536] = "";
-    size_t used = 0;
-    for (size_t i = 0; i < n && used < sizeof list - 1; i++)
-        used += (size_t)snprintf(list + used, sizeof list - used, "%s%zu: %s / %s", i ? "; " : "", i,
-                                 devices[i].info.platform_name, devices[i].info.name);
-    return clembed__fail(CLEMBED_ERR_NOT_FOUND, "%s '%s' matches no OpenCL device (devices: %s)", origin,
-                         selector, list);
+    const clembed_device_info **dev = calloc(n ? n : 1, sizeof *dev);
+    if (!dev)
+        return clembed__fail(CLEMBED_ERR_NOMEM, "selecting a device");
+    for (size_t i = 0; i < n; i++)
+        dev[i] = &devices[i].info;
+    clembed_status rc = clembed__device_select_from(dev, n, selector, origin, index);
+    free(dev);
+    return rc;
 }
