@@ -133,8 +133,10 @@ typedef struct clembed_device_info {
     uint32_t    preferred_vector_width_float;
     int         fp16;               /* cl_khr_fp16 */
     int         fp64;               /* cl_khr_fp64 */
-    int         subgroups;          /* cl_khr_subgroups or cl_intel_subgroups */
-    int         unified_memory;     /* host and device share memory */
+    int         subgroups;          /* cl_khr_subgroups, cl_intel_subgroups or OpenCL C 3.0's
+                                       __opencl_c_subgroups (clembed_device_details says which) */
+    int         unified_memory;     /* host and device share memory: the driver says so, a CPU,
+                                       or an APU by its architecture */
     int         profiling;          /* queue profiling supported */
     uint8_t     uuid[16];           /* cl_khr_device_uuid, zeros when absent */
     int         has_uuid;
@@ -162,6 +164,44 @@ CLEMBED_API clembed_status clembed_device_get(size_t index, clembed_device_info 
  * else the first device.  CLEMBED_ERR_NOT_FOUND names the selector and lists
  * the devices in clembed_errmsg(). */
 CLEMBED_API clembed_status clembed_device_select(const char *selector, size_t *index);
+
+/* What clembed_device_info leaves out: the name read apart into the hardware and the software
+ * drivers append to it, the architecture, where the device sits, capabilities from the OpenCL
+ * 3.0 queries, memory as contexts plan it, and the devices of other platforms that are the
+ * same hardware.  Strings are owned by the library and live as long as the process. */
+typedef struct clembed_device_details {
+    size_t      size;               /* set by the caller to sizeof(clembed_device_details); the
+                                       library fills that much, so the struct may grow */
+    const char *hardware_name;      /* "Radeon 8060S Graphics" of "Radeon 8060S Graphics (radeonsi,
+                                       gfx1151, LLVM 20.1.8, DRM 3.64, 6.17.1-2-cachyos)" */
+    const char *software_part;      /* "radeonsi, LLVM 20.1.8, DRM 3.64, 6.17.1-2-cachyos"; "" */
+    const char *architecture;       /* "gfx1151", "sm_35", "skylake-avx512"; "" when unknown */
+    const char *family;             /* "gfx11", "sm_3"; "" */
+    const char *board_name;         /* AMD's name for the board under ROCm; "" */
+    const char *pci_bus_id;         /* "0000:c3:00.0"; "" when the driver does not say */
+    const char *platform_kind;      /* "rocm", "rusticl", "pocl", "nvidia", "intel", "clover", "other" */
+    const char *subgroups_from;     /* what grants sub-groups: "cl_khr_subgroups",
+                                       "__opencl_c_subgroups" (OpenCL C 3.0), "cl_intel_subgroups"; "" */
+    int         subgroup_shuffle;   /* cl_khr_subgroup_shuffle */
+    int         subgroup_shuffle_relative; /* cl_khr_subgroup_shuffle_relative */
+    int         host_unified_memory;/* CL_DEVICE_HOST_UNIFIED_MEMORY as the driver answered
+                                       (clembed_device_info.unified_memory is what holds) */
+    int         integrated;         /* an APU by its architecture: its GPU uses the host's memory */
+    size_t      same_hardware;      /* the first device that is this hardware (its own index when
+                                       no other platform shows it) */
+    size_t      same_hardware_count;/* devices, on all platforms, that are this hardware */
+    uint64_t    usable_bytes;       /* what a context fits weights and scratch into: the host's
+                                       available memory where the device shares it, else the
+                                       device's global memory */
+    uint64_t    max_buffer_bytes;   /* the largest buffer: CL_DEVICE_MAX_MEM_ALLOC_SIZE, or
+                                       CLEMBED_MAX_ALLOC when lower */
+    uint64_t    host_available_bytes; /* the host's available memory where it bounds usable_bytes; 0 */
+    int         host_pointers;      /* weights are used in place in host memory (CL_MEM_USE_HOST_PTR) */
+} clembed_device_details;
+
+/* Fills *details (details->size set first) for device `index`; CLEMBED_ERR_NOT_FOUND past the
+ * end, CLEMBED_ERR_INVALID_ARG for a size smaller than the first members'. */
+CLEMBED_API clembed_status clembed_device_details_get(size_t index, clembed_device_details *details);
 
 /* ---- kernel binary cache ------------------------------------------------ */
 

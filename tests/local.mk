@@ -39,3 +39,9 @@ check-valgrind:
 # Layers: includes and calls run down them (README.md, "Hacking").
 TESTS += tests/layers.sh
 EXTRA_DIST += tests/layers.sh tools/check_layers.py
+
+# Real devices from public clinfo outputs (tests/devtable.h) through the live devices' code.
+check_PROGRAMS += tests/test_devtable
+tests_test_devtable_LDADD = $(TEST_LDADD)
+TESTS += tests/test_devtable
+noinst_HEADERS += tests/devtable.h
