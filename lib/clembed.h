@@ -483,10 +483,63 @@ CLEMBED_API clembed_profile_state clembed_profile_match(const clembed_profile *p
 /* 1 when the run that produced p finished (not interrupted). */
 CLEMBED_API int clembed_profile_complete(const clembed_profile *p);
 
-/* The file name of device `device`'s profile: its sanitized name and a hash
- * of its hardware identity ("pthread-skylake-avx512-...-3f1c...json"), so one
- * directory holds the profiles of several devices. */
+/* The file name of device `device`'s profile: the hardware part of its name,
+ * sanitized, and a hash of its hardware identity and platform
+ * ("intel-r-xeon-r-processor-3f1c...json", "llvmpipe-...json"), so one
+ * directory holds the profiles of several devices and a driver, compiler or
+ * kernel update keeps the name.  Two identical GPUs of one platform also
+ * hash where they sit. */
 CLEMBED_API clembed_status clembed_profile_file_name(size_t device, char *buf, size_t cap);
+
+/* Which devices a profile serves.  A device's own profile comes first; where
+ * it lacks an op (or has no file at all), profiles for the device's
+ * architecture, family, and vendor and type fill in, in that order, as
+ * CLBlast's database falls back. */
+typedef enum clembed_profile_level {
+    CLEMBED_PROFILE_LEVEL_DEVICE       = 0, /* tuned on this device */
+    CLEMBED_PROFILE_LEVEL_ARCHITECTURE = 1, /* its architecture: "gfx1151", "sm_89" */
+    CLEMBED_PROFILE_LEVEL_FAMILY       = 2, /* its family: "gfx11", "sm_8" */
+    CLEMBED_PROFILE_LEVEL_VENDOR       = 3  /* its vendor id and type: "1002-gpu" */
+} clembed_profile_level;
+
+/* "device", "architecture", "family", "vendor"; never NULL. */
+CLEMBED_API const char *clembed_profile_level_name(clembed_profile_level level);
+
+/* One profile that serves a device, as clembed_device_profile_sources() lists them. */
+typedef struct clembed_profile_source {
+    clembed_profile_level level;
+    clembed_profile_state state;   /* USED or STALE (device level; other levels are USED) */
+    char   key[64];                /* the class: "gfx1151", "gfx11", "1002-gpu"; "" for the device */
+    char   path[4096];
+    size_t ops;                    /* ops whose choices it gives */
+    size_t clblast_sets;           /* CLBlast parameter sets it gives */
+} clembed_profile_source;
+
+/* The profiles a context on `device` combines, most specific first, found as
+ * clembed_device_profile_state() finds the device's own (`path` likewise) and
+ * then, for each class of the device, "<level>-<key>.json" in the same
+ * directories: each fills the ops the ones before it lack.  Fills up to cap
+ * entries of out and returns how many serve (0: built-in defaults alone).
+ * Logs nothing and leaves clembed_errmsg() as it was. */
+CLEMBED_API size_t clembed_device_profile_sources(size_t device, const char *path, clembed_profile_source *out,
+                                                  size_t cap);
+
+/* A copy of p that serves the `level` class of the device it was measured on
+ * (its architecture, family, or vendor and type) and, in file_name, the name
+ * such a profile goes by in a profile directory ("architecture-gfx1151.json").
+ * CLEMBED_ERR_NOT_FOUND when that device has no such class (no known
+ * architecture), CLEMBED_ERR_INVALID_ARG for the device level. */
+CLEMBED_API clembed_status clembed_profile_for_class(const clembed_profile *p, clembed_profile_level level,
+                                                     clembed_profile **out, char *file_name, size_t cap);
+
+/* The device a context takes when none is named: the CLEMBED_DEVICE variable
+ * when set (see clembed_device_select()), else the first GPU, else the first
+ * device.  Where that hardware is seen through several platforms (one GPU
+ * under ROCm and rusticl, the CPU under PoCL and llvmpipe), the platform whose
+ * profile measured it faster is taken; without two profiles to compare, ROCm
+ * over rusticl over the others for a GPU, the first listed for a CPU.  `why`
+ * (may be NULL) says how the choice was made. */
+CLEMBED_API clembed_status clembed_device_default(size_t *index, char *why, size_t why_cap);
 
 typedef enum clembed_profile_dir {
     CLEMBED_PROFILE_DIR_USER   = 0, /* $XDG_DATA_HOME/clembed/profiles, ~/.local/share/... */
