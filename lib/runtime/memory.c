@@ -25,9 +25,8 @@ void clembed__mem_plan_for(const clembed_device_info *info, uint64_t host_availa
         out->usable = host_available;
         out->host_bound = 1;
     }
-    out->max_alloc = info->max_alloc_bytes;
-    if (!out->max_alloc || out->max_alloc > out->usable)
-        out->max_alloc = out->usable;
+    /* Not clipped to usable: rusticl's 2 GiB limit is real where its 512 MiB global memory is not. */
+    out->max_alloc = info->max_alloc_bytes ? info->max_alloc_bytes : out->usable;
     if (limit && limit < out->max_alloc) {
         out->max_alloc = limit;
         out->env_limit = 1;
@@ -97,4 +96,11 @@ clembed_status clembed__mem_check_buffer(const clembed__mem_plan *plan, const cl
                          "allocation of %.1f MiB (%s)",
                          dev->info.name, what, bytes / 1048576.0, plan->max_alloc / 1048576.0,
                          plan->env_limit ? "CLEMBED_MAX_ALLOC" : "CL_DEVICE_MAX_MEM_ALLOC_SIZE");
+}
+
+clembed_status clembed__device_check_buffer(const clembed__device *dev, uint64_t bytes, const char *what)
+{
+    clembed__mem_plan plan;
+    clembed__mem_plan_for(&dev->info, 0, clembed__env_max_alloc(), &plan);
+    return clembed__mem_check_buffer(&plan, dev, bytes, what);
 }

@@ -38,4 +38,8 @@ uint64_t clembed__env_max_alloc(void);
 clembed_status clembed__mem_check_buffer(const clembed__mem_plan *plan, const clembed__device *dev,
                                          uint64_t bytes, const char *what);
 
+/* clembed__mem_check_buffer() against dev's limit now (CLEMBED_MAX_ALLOC read, not the host's
+ * memory): one call per buffer. */
+clembed_status clembed__device_check_buffer(const clembed__device *dev, uint64_t bytes, const char *what);
+
 #endif
