@@ -23,7 +23,9 @@ struct clembed_profile {
     uint64_t global_mem, local_mem, max_alloc;
     char *dev_type;
     char uuid[40];                 /* "" when the device has none */
-    char *hw_name, *arch, *family; /* the name's hardware part and the architecture it reveals: read
+    char *hw_name, *model;         /* the name's hardware part, and what tells models apart (the
+                                      architecture where the name is libdrm's marketing name) */
+    char *arch, *family;           /* the architecture the name reveals: all of these read
                                       from the stored name by the runtime's rules, so files written
                                       before these fields existed compare the same way */
     char *pci_bus_id;              /* "" when unknown */

@@ -132,6 +132,7 @@ void clembed_profile_free(clembed_profile *p)
     free(p->dev_vendor);
     free(p->dev_type);
     free(p->hw_name);
+    free(p->model);
     free(p->arch);
     free(p->family);
     free(p->pci_bus_id);
@@ -173,6 +174,7 @@ static int identity_from_device(clembed__profile *p, const clembed__device *dev)
     p->dev_vendor = clembed__strdup(in->vendor);
     p->dev_type = clembed__strdup(type_str(in->type));
     p->hw_name = clembed__strdup(dev->split.hardware);
+    p->model = clembed__strdup(dev->split.model);
     p->arch = clembed__strdup(dev->split.arch);
     p->family = clembed__strdup(dev->split.family);
     p->pci_bus_id = clembed__strdup(dev->pci_bus_id);
@@ -225,7 +227,7 @@ static int identity_from_device(clembed__profile *p, const clembed__device *dev)
             p->env_values[j] = p->env_values[j - 1];
             p->env_values[j - 1] = t;
         }
-    return p->dev_name && p->dev_vendor && p->dev_type && p->hw_name && p->arch && p->family &&
+    return p->dev_name && p->dev_vendor && p->dev_type && p->hw_name && p->model && p->arch && p->family &&
            p->pci_bus_id && p->name_software && p->platform && p->platform_version &&
            p->driver_version && p->device_version && p->opencl_c_version && p->clblast_version &&
            p->library_version;
@@ -264,9 +266,11 @@ int clembed__profile_read_identity(clembed__profile *p)
     char *stored_arch = p->arch;
     p->arch = NULL;
     free(p->hw_name);
+    free(p->model);
     free(p->family);
     free(p->name_software);
     p->hw_name = clembed__strdup(sp.hardware);
+    p->model = clembed__strdup(sp.model);
     p->name_software = clembed__strdup(sp.software);
     /* NVIDIA's architecture comes from a query, not the name: keep what was stored. */
     if (sp.arch[0] || !stored_arch) {
@@ -284,7 +288,7 @@ int clembed__profile_read_identity(clembed__profile *p)
     }
     if (!p->pci_bus_id)
         p->pci_bus_id = clembed__strdup("");
-    return p->hw_name && p->name_software && p->arch && p->family && p->pci_bus_id;
+    return p->hw_name && p->model && p->name_software && p->arch && p->family && p->pci_bus_id;
 }
 
 /* Where a device sits: its PCI bus id, else a GPU's UUID (CPU drivers derive theirs from the
@@ -301,14 +305,15 @@ static const char *location(const clembed__device *dev, char *buf, size_t cap)
 }
 
 /* The model of hardware on its platform: what the file name hashes.  Not the software part of
- * the name, so driver, compiler and kernel updates keep the file; not the global memory size
+ * the name, so driver, compiler and kernel updates keep the file (nor, under radeonsi, the
+ * marketing name libdrm's table gives, which the architecture stands for); not the global memory size
  * (PoCL derives it from the free memory); not where the device sits, unless a twin of it on the
  * same platform needs telling apart. */
 static uint64_t hardware_hash(const clembed__device *dev)
 {
     const clembed_device_info *in = &dev->info;
     uint64_t h = CLEMBED_HASH_INIT;
-    h = clembed__hash64_str(h, dev->split.hardware);
+    h = clembed__hash64_str(h, dev->split.model);
     h = clembed__hash64_str(h, dev->split.arch);
     h = clembed__hash64_str(h, in->platform_name ? in->platform_name : "");
     uint64_t nums[] = {in->vendor_id, (uint64_t)in->type, in->compute_units, in->local_mem_bytes};
@@ -325,7 +330,7 @@ clembed_status clembed__profile_file_name(const clembed__device *dev, char *buf,
         return clembed__fail(CLEMBED_ERR_INVALID_ARG, "profile file name: a buffer of at least 64 bytes is needed");
     char stem[41];
     size_t n = 0;
-    for (const char *s = dev->split.hardware[0] ? dev->split.hardware : dev->info.name; *s && n < sizeof stem - 1; s++) {
+    for (const char *s = dev->split.model[0] ? dev->split.model : dev->info.name; *s && n < sizeof stem - 1; s++) {
         unsigned char c = (unsigned char)*s;
         if (isalnum(c))
             stem[n++] = (char)tolower(c);
@@ -435,11 +440,11 @@ clembed_profile_state clembed__profile_match_device(const clembed__profile *p, c
         clembed__errmsg_clear();
         return CLEMBED_PROFILE_FOREIGN;
     }
-    /* Hardware: the name's hardware part (read from both names by today's rules), vendor id,
+    /* Hardware: the name's model (read from both names by today's rules), vendor id,
      * type, architecture, compute units, local memory, and where it sits.  The vendor string is
      * not: llvmpipe's went from "Mesa/X.org" to "Mesa". */
     clembed_profile_state st = CLEMBED_PROFILE_USED;
-    if (differs("device", now->hw_name, p->hw_name, why, cap) ||
+    if (differs("device", now->model, p->model, why, cap) ||
         differs_u64("vendor id", now->vendor_id, p->vendor_id, why, cap) ||
         differs("device type", now->dev_type, p->dev_type, why, cap) ||
         (now->arch[0] && p->arch && p->arch[0] && differs("architecture", now->arch, p->arch, why, cap)) ||
@@ -447,7 +452,8 @@ clembed_profile_state clembed__profile_match_device(const clembed__profile *p, c
         differs_u64("local memory bytes", now->local_mem, p->local_mem, why, cap) ||
         location_differs(now, p, why, cap)) {
         st = CLEMBED_PROFILE_FOREIGN;
-    } else if (differs("software in the device name", now->name_software, p->name_software, why, cap) ||
+    } else if (differs("device name", now->hw_name, p->hw_name, why, cap) ||
+               differs("software in the device name", now->name_software, p->name_software, why, cap) ||
                differs("vendor", now->dev_vendor, p->dev_vendor, why, cap) ||
                differs("platform", now->platform, p->platform, why, cap) ||
                differs("platform version", now->platform_version, p->platform_version, why, cap) ||

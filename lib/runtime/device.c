@@ -347,7 +347,7 @@ void clembed__device_describe(clembed__device *dev, const clembed__device_desc *
 
 int clembed__device_same_model(const clembed__device *a, const clembed__device *b)
 {
-    return strcmp(a->split.hardware, b->split.hardware) == 0 && strcmp(a->split.arch, b->split.arch) == 0 &&
+    return strcmp(a->split.model, b->split.model) == 0 && strcmp(a->split.arch, b->split.arch) == 0 &&
            a->info.vendor_id == b->info.vendor_id && a->info.type == b->info.type &&
            a->info.compute_units == b->info.compute_units && a->info.local_mem_bytes == b->info.local_mem_bytes;
 }

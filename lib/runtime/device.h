@@ -65,7 +65,7 @@ void clembed__device_describe(clembed__device *dev, const clembed__device_desc *
  * twins: two devices of one platform that are the same model (two identical GPUs). */
 void clembed__devices_group(clembed__device *devs, size_t n);
 
-/* 1 when a and b are the same model of hardware: the name's hardware part, architecture,
+/* 1 when a and b are the same model of hardware: the name's model (see clembed__name_split), architecture,
  * vendor id, type, compute units and local memory (where it sits is not part of it). */
 int clembed__device_same_model(const clembed__device *a, const clembed__device *b);
 

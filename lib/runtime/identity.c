@@ -134,6 +134,8 @@ static void mesa_split(const clembed__name_input *in, clembed__name_split *out)
             b--;
         size_t n = (size_t)(b - a);
         if (n && software_item(a, n)) {
+            if ((n == 8 && strncmp(a, "radeonsi", 8) == 0) || (n == 4 && strncmp(a, "r600", 4) == 0))
+                out->libdrm_name = 1;
             if (used + n + 3 < sizeof out->software) {
                 used += (size_t)snprintf(out->software + used, sizeof out->software - used, "%s%.*s",
                                          used ? ", " : "", (int)n, a);
@@ -354,4 +356,5 @@ void clembed__name_split_read(const clembed__name_input *in, clembed__name_split
         snprintf(out->arch, sizeof out->arch, "sm_%u%u", in->nv_cc / 10, in->nv_cc % 10);
     canonical_arch(out);
     family_of(out);
+    snprintf(out->model, sizeof out->model, "%s", out->libdrm_name && out->arch[0] ? out->arch : out->hardware);
 }

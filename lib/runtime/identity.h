@@ -21,6 +21,11 @@ typedef struct clembed__name_split {
     char software[256];   /* "radeonsi, LLVM 20.1.8, DRM 3.64, 6.17.1-2-cachyos"; "" when none */
     char arch[48];        /* "gfx1151", "skylake-avx512", "sm_35"; "" when the name does not say */
     char family[24];      /* "gfx11", "sm_3"; "" */
+    char model[256];      /* what tells models apart: the hardware part, except under radeonsi and
+                             r600, whose marketing names come from libdrm's table and change with it
+                             (Strix Halo: "AMD Radeon Graphics" under Mesa 25.0, "Radeon 8060S
+                             Graphics" under 25.2), where it is the architecture */
+    int libdrm_name;      /* the hardware part is a marketing name from libdrm's table */
     int integrated;       /* the architecture is an APU's: its GPU shares the host's memory */
     const char *rule;     /* which rule read the name, for messages */
 } clembed__name_split;
