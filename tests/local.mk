@@ -45,3 +45,10 @@ check_PROGRAMS += tests/test_devtable
 tests_test_devtable_LDADD = $(TEST_LDADD)
 TESTS += tests/test_devtable
 noinst_HEADERS += tests/devtable.h
+
+# clembed info over the table's Strix Halo: the program's sources, its main renamed.
+check_PROGRAMS += tests/test_devinfo
+tests_test_devinfo_SOURCES = tests/test_devinfo.c $(clembed_SOURCES)
+tests_test_devinfo_CPPFLAGS = $(AM_CPPFLAGS) -Dmain=clembed_cli_main
+tests_test_devinfo_LDADD = $(TEST_LDADD)
+TESTS += tests/test_devinfo
