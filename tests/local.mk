@@ -52,3 +52,8 @@ tests_test_devinfo_SOURCES = tests/test_devinfo.c $(clembed_SOURCES)
 tests_test_devinfo_CPPFLAGS = $(AM_CPPFLAGS) -Dmain=clembed_cli_main
 tests_test_devinfo_LDADD = $(TEST_LDADD)
 TESTS += tests/test_devinfo
+
+# Buffers under the allocation limit, host pointers refused: on every device present.
+check_PROGRAMS += tests/test_memlimit
+tests_test_memlimit_LDADD = $(TEST_LDADD)
+TESTS += tests/test_memlimit

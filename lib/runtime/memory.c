@@ -86,15 +86,26 @@ void clembed__device_mem_plan(const clembed__device *dev, clembed__mem_plan *out
                           clembed__env_max_alloc(), out);
 }
 
+/* "2048.0 MiB", or exact bytes below a MiB, where rounding would hide the difference. */
+static const char *size_str(uint64_t bytes, char *buf, size_t cap)
+{
+    if (bytes >= ((uint64_t)1 << 20))
+        snprintf(buf, cap, "%.1f MiB", bytes / 1048576.0);
+    else
+        snprintf(buf, cap, "%llu bytes", (unsigned long long)bytes);
+    return buf;
+}
+
 clembed_status clembed__mem_check_buffer(const clembed__mem_plan *plan, const clembed__device *dev,
                                          uint64_t bytes, const char *what)
 {
     if (bytes <= plan->max_alloc)
         return CLEMBED_OK;
+    char need[32], limit[32];
     return clembed__fail(CLEMBED_ERR_DEVICE_MEMORY,
-                         "%s: '%s' needs one buffer of %.1f MiB, more than the device's largest "
-                         "allocation of %.1f MiB (%s)",
-                         dev->info.name, what, bytes / 1048576.0, plan->max_alloc / 1048576.0,
+                         "%s: '%s' needs one buffer of %s, more than the device's largest allocation of %s (%s)",
+                         dev->info.name, what, size_str(bytes, need, sizeof need),
+                         size_str(plan->max_alloc, limit, sizeof limit),
                          plan->env_limit ? "CLEMBED_MAX_ALLOC" : "CL_DEVICE_MAX_MEM_ALLOC_SIZE");
 }
 
