@@ -45,6 +45,7 @@ check_PROGRAMS += tests/test_devtable
 tests_test_devtable_LDADD = $(TEST_LDADD)
 TESTS += tests/test_devtable
 noinst_HEADERS += tests/devtable.h
+EXTRA_DIST += tests/data/profiles
 
 # clembed info over the table's Strix Halo: the program's sources, its main renamed.
 check_PROGRAMS += tests/test_devinfo
