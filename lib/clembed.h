@@ -161,7 +161,9 @@ CLEMBED_API clembed_status clembed_device_get(size_t index, clembed_device_info 
 /* Resolves a device selector to an index.  `selector` is a decimal index, or
  * a case-insensitive substring of "platform name / device name"; NULL or ""
  * means the CLEMBED_DEVICE environment variable if set, else the first GPU,
- * else the first device.  CLEMBED_ERR_NOT_FOUND names the selector and lists
+ * else the first device (contexts and the programs choose with
+ * clembed_device_default(), which also weighs the platforms one GPU is
+ * listed on).  CLEMBED_ERR_NOT_FOUND names the selector and lists
  * the devices in clembed_errmsg(). */
 CLEMBED_API clembed_status clembed_device_select(const char *selector, size_t *index);
 
@@ -357,7 +359,7 @@ typedef struct clembed_context clembed_context;
 
 typedef struct clembed_context_params {
     size_t      size;          /* set by clembed_context_params_init() */
-    const char *device;        /* selector, see clembed_device_select(); NULL = default */
+    const char *device;        /* selector, see clembed_device_select(); NULL = clembed_device_default() */
     const char *profile;       /* profile path; NULL = lookup order, "off" = built-in defaults */
     uint32_t    max_tokens;    /* tokens per text, special tokens included; longer texts are
                                   truncated.  0 = the model's max_seq_length; never more than

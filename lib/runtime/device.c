@@ -555,19 +555,27 @@ clembed_status clembed_device_select(const char *selector, size_t *index)
 
 /* ---- described devices (tests) --------------------------------------------------------------- */
 
-/* Lists replaced by clembed__devices_replace() stay reachable here: their strings may still be
- * held by callers. */
-static clembed__device *retired_devices[8];
-static struct platform_entry *retired_platforms[8];
-static size_t n_retired;
+/* The enumerated list stays reachable here when described devices replace it: its strings may
+ * still be held by callers.  A described list is freed when the next one replaces it. */
+static clembed__device *enumerated_devices;
+static struct platform_entry *enumerated_platforms;
+static int described;
 
 void clembed__devices_replace(const clembed__device_desc *descs, size_t n)
 {
     pthread_once(&enum_once, enumerate);
-    if (n_retired < CLEMBED_ARRAY_LEN(retired_devices)) {
-        retired_devices[n_retired] = devices;
-        retired_platforms[n_retired++] = platforms;
+    if (described) {
+        for (size_t i = 0; i < n_devices; i++)
+            free(devices[i].stack_id);
+        for (size_t i = 0; i < n_platforms; i++)
+            free(platforms[i].name);
+        free(devices);
+        free(platforms);
+    } else {
+        enumerated_devices = devices;
+        enumerated_platforms = platforms;
     }
+    described = 1;
     devices = n ? calloc(n, sizeof *devices) : NULL;
     platforms = NULL;
     n_devices = n_platforms = 0;

@@ -70,8 +70,8 @@ void clembed__devices_group(clembed__device *devs, size_t n);
 int clembed__device_same_model(const clembed__device *a, const clembed__device *b);
 
 /* Replaces the process-wide device list with described devices (the tests' table of real
- * devices, for clembed info and the default choice); n = 0 restores nothing, it empties it.
- * Not thread-safe: call before anything else looks at devices. */
+ * devices, for clembed info and the default choice); n = 0 empties it.  Devices of an earlier
+ * described list are freed.  Not thread-safe: for tests, before anything else looks at devices. */
 void clembed__devices_replace(const clembed__device_desc *descs, size_t n);
 
 /* Whether weights may be used in place (CL_MEM_USE_HOST_PTR) on dev: it shares the host's
