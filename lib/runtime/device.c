@@ -557,8 +557,8 @@ clembed_status clembed_device_select(const char *selector, size_t *index)
 
 /* The enumerated list stays reachable here when described devices replace it: its strings may
  * still be held by callers.  A described list is freed when the next one replaces it. */
-static clembed__device *enumerated_devices;
-static struct platform_entry *enumerated_platforms;
+static clembed__device *volatile enumerated_devices;
+static struct platform_entry *volatile enumerated_platforms;
 static int described;
 
 void clembed__devices_replace(const clembed__device_desc *descs, size_t n)
