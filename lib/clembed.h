@@ -133,8 +133,10 @@ typedef struct clembed_device_info {
     uint32_t    preferred_vector_width_float;
     int         fp16;               /* cl_khr_fp16 */
     int         fp64;               /* cl_khr_fp64 */
-    int         subgroups;          /* cl_khr_subgroups or cl_intel_subgroups */
-    int         unified_memory;     /* host and device share memory */
+    int         subgroups;          /* cl_khr_subgroups, cl_intel_subgroups or OpenCL C 3.0's
+                                       __opencl_c_subgroups (clembed_device_details says which) */
+    int         unified_memory;     /* host and device share memory: the driver says so, a CPU,
+                                       or an APU by its architecture */
     int         profiling;          /* queue profiling supported */
     uint8_t     uuid[16];           /* cl_khr_device_uuid, zeros when absent */
     int         has_uuid;
@@ -158,7 +160,9 @@ CLEMBED_API clembed_status clembed_device_get(size_t index, clembed_device_info 
 
 /* Resolves a device selector to an index.  NULL or "" means the
  * CLEMBED_DEVICE environment variable if set, else the default: the first
- * GPU, else the first device.  A selector is, case-insensitively:
+ * GPU, else the first device (contexts and the programs choose with
+ * clembed_device_default(), which also weighs the platforms one GPU is
+ * listed on).  A selector is, case-insensitively:
  *  - a decimal index into the device list (as `clembed info` numbers it);
  *  - a word: "pocl" or "rusticl" (the platform), "cpu" or "gpu" (the device
  *    type), "nvidia", "amd" or "intel" (the hardware vendor, by PCI vendor id
@@ -177,6 +181,44 @@ CLEMBED_API clembed_status clembed_device_select(const char *selector, size_t *i
  * ...); NULL past the end.  `clembed info` shows, for each device, those that
  * select it.  Static strings. */
 CLEMBED_API const char *clembed_device_selector_word(size_t i);
+
+/* What clembed_device_info leaves out: the name read apart into the hardware and the software
+ * drivers append to it, the architecture, where the device sits, capabilities from the OpenCL
+ * 3.0 queries, memory as contexts plan it, and the devices of other platforms that are the
+ * same hardware.  Strings are owned by the library and live as long as the process. */
+typedef struct clembed_device_details {
+    size_t      size;               /* set by the caller to sizeof(clembed_device_details); the
+                                       library fills that much, so the struct may grow */
+    const char *hardware_name;      /* "Radeon 8060S Graphics" of "Radeon 8060S Graphics (radeonsi,
+                                       gfx1151, LLVM 20.1.8, DRM 3.64, 6.17.1-2-cachyos)" */
+    const char *software_part;      /* "radeonsi, LLVM 20.1.8, DRM 3.64, 6.17.1-2-cachyos"; "" */
+    const char *architecture;       /* "gfx1151", "sm_35", "skylake-avx512"; "" when unknown */
+    const char *family;             /* "gfx11", "sm_3"; "" */
+    const char *board_name;         /* AMD's name for the board under ROCm; "" */
+    const char *pci_bus_id;         /* "0000:c3:00.0"; "" when the driver does not say */
+    const char *platform_kind;      /* "rocm", "rusticl", "pocl", "nvidia", "intel", "clover", "other" */
+    const char *subgroups_from;     /* what grants sub-groups: "cl_khr_subgroups",
+                                       "__opencl_c_subgroups" (OpenCL C 3.0), "cl_intel_subgroups"; "" */
+    int         subgroup_shuffle;   /* cl_khr_subgroup_shuffle */
+    int         subgroup_shuffle_relative; /* cl_khr_subgroup_shuffle_relative */
+    int         host_unified_memory;/* CL_DEVICE_HOST_UNIFIED_MEMORY as the driver answered
+                                       (clembed_device_info.unified_memory is what holds) */
+    int         integrated;         /* an APU by its architecture: its GPU uses the host's memory */
+    size_t      same_hardware;      /* the first device that is this hardware (its own index when
+                                       no other platform shows it) */
+    size_t      same_hardware_count;/* devices, on all platforms, that are this hardware */
+    uint64_t    usable_bytes;       /* what a context fits weights and scratch into: the host's
+                                       available memory where the device shares it, else the
+                                       device's global memory */
+    uint64_t    max_buffer_bytes;   /* the largest buffer: CL_DEVICE_MAX_MEM_ALLOC_SIZE, or
+                                       CLEMBED_MAX_ALLOC when lower */
+    uint64_t    host_available_bytes; /* the host's available memory where it bounds usable_bytes; 0 */
+    int         host_pointers;      /* weights are used in place in host memory (CL_MEM_USE_HOST_PTR) */
+} clembed_device_details;
+
+/* Fills *details (details->size set first) for device `index`; CLEMBED_ERR_NOT_FOUND past the
+ * end, CLEMBED_ERR_INVALID_ARG for a size smaller than the first members'. */
+CLEMBED_API clembed_status clembed_device_details_get(size_t index, clembed_device_details *details);
 
 /* ---- kernel binary cache ------------------------------------------------ */
 
@@ -332,7 +374,7 @@ typedef struct clembed_context clembed_context;
 
 typedef struct clembed_context_params {
     size_t      size;          /* set by clembed_context_params_init() */
-    const char *device;        /* selector, see clembed_device_select(); NULL = default */
+    const char *device;        /* selector, see clembed_device_select(); NULL = clembed_device_default() */
     const char *profile;       /* profile path; NULL = lookup order, "off" = built-in defaults */
     uint32_t    max_tokens;    /* tokens per text, special tokens included; longer texts are
                                   truncated.  0 = the model's max_seq_length; never more than
@@ -459,10 +501,63 @@ CLEMBED_API clembed_profile_state clembed_profile_match(const clembed_profile *p
 /* 1 when the run that produced p finished (not interrupted). */
 CLEMBED_API int clembed_profile_complete(const clembed_profile *p);
 
-/* The file name of device `device`'s profile: its sanitized name and a hash
- * of its hardware identity ("pthread-skylake-avx512-...-3f1c...json"), so one
- * directory holds the profiles of several devices. */
+/* The file name of device `device`'s profile: the hardware part of its name,
+ * sanitized, and a hash of its hardware identity and platform
+ * ("intel-r-xeon-r-processor-3f1c...json", "llvmpipe-...json"), so one
+ * directory holds the profiles of several devices and a driver, compiler or
+ * kernel update keeps the name.  Two identical GPUs of one platform also
+ * hash where they sit. */
 CLEMBED_API clembed_status clembed_profile_file_name(size_t device, char *buf, size_t cap);
+
+/* Which devices a profile serves.  A device's own profile comes first; where
+ * it lacks an op (or has no file at all), profiles for the device's
+ * architecture, family, and vendor and type fill in, in that order, as
+ * CLBlast's database falls back. */
+typedef enum clembed_profile_level {
+    CLEMBED_PROFILE_LEVEL_DEVICE       = 0, /* tuned on this device */
+    CLEMBED_PROFILE_LEVEL_ARCHITECTURE = 1, /* its architecture: "gfx1151", "sm_89" */
+    CLEMBED_PROFILE_LEVEL_FAMILY       = 2, /* its family: "gfx11", "sm_8" */
+    CLEMBED_PROFILE_LEVEL_VENDOR       = 3  /* its vendor id and type: "1002-gpu" */
+} clembed_profile_level;
+
+/* "device", "architecture", "family", "vendor"; never NULL. */
+CLEMBED_API const char *clembed_profile_level_name(clembed_profile_level level);
+
+/* One profile that serves a device, as clembed_device_profile_sources() lists them. */
+typedef struct clembed_profile_source {
+    clembed_profile_level level;
+    clembed_profile_state state;   /* USED or STALE (device level; other levels are USED) */
+    char   key[64];                /* the class: "gfx1151", "gfx11", "1002-gpu"; "" for the device */
+    char   path[4096];
+    size_t ops;                    /* ops whose choices it gives */
+    size_t clblast_sets;           /* CLBlast parameter sets it gives */
+} clembed_profile_source;
+
+/* The profiles a context on `device` combines, most specific first, found as
+ * clembed_device_profile_state() finds the device's own (`path` likewise) and
+ * then, for each class of the device, "<level>-<key>.json" in the same
+ * directories: each fills the ops the ones before it lack.  Fills up to cap
+ * entries of out and returns how many serve (0: built-in defaults alone).
+ * Logs nothing and leaves clembed_errmsg() as it was. */
+CLEMBED_API size_t clembed_device_profile_sources(size_t device, const char *path, clembed_profile_source *out,
+                                                  size_t cap);
+
+/* A copy of p that serves the `level` class of the device it was measured on
+ * (its architecture, family, or vendor and type) and, in file_name, the name
+ * such a profile goes by in a profile directory ("architecture-gfx1151.json").
+ * CLEMBED_ERR_NOT_FOUND when that device has no such class (no known
+ * architecture), CLEMBED_ERR_INVALID_ARG for the device level. */
+CLEMBED_API clembed_status clembed_profile_for_class(const clembed_profile *p, clembed_profile_level level,
+                                                     clembed_profile **out, char *file_name, size_t cap);
+
+/* The device a context takes when none is named: the CLEMBED_DEVICE variable
+ * when set (see clembed_device_select()), else the first GPU, else the first
+ * device.  Where that hardware is seen through several platforms (one GPU
+ * under ROCm and rusticl, the CPU under PoCL and llvmpipe), the platform whose
+ * profile measured it faster is taken; without two profiles to compare, ROCm
+ * over rusticl over the others for a GPU, the first listed for a CPU.  `why`
+ * (may be NULL) says how the choice was made. */
+CLEMBED_API clembed_status clembed_device_default(size_t *index, char *why, size_t why_cap);
 
 typedef enum clembed_profile_dir {
     CLEMBED_PROFILE_DIR_USER   = 0, /* $XDG_DATA_HOME/clembed/profiles, ~/.local/share/... */

@@ -30,6 +30,10 @@ out=$(CLEMBED_DEVICE=/ $bin info 2>&1)
 t "a selector matching several devices is ambiguous and lists them" '[ "$ndev" -lt 2 ] || echo "$out" | grep -q "CLEMBED_DEVICE ./. is ambiguous: it matches $ndev devices (0: .*; 1: "'
 out=$(echo hi | $bin embed -m $top_srcdir/tests/data/models/tiny-gelu-mean -d no-such-gpu 2>&1); rc=$?
 t "embed -d with an unknown selector fails listing the devices" '[ $rc -ne 0 ] && echo "$out" | grep -q "device selector .no-such-gpu. matches no OpenCL device (devices: 0:"'
+t "info reads each name apart and shows the memory plan and profile levels" \
+  'echo "$out" | grep -q "^  hardware:  " && echo "$out" | grep -q "^  software in name:  " && echo "$out" | grep -q "^  memory plan: .* MiB for weights and scratch" && echo "$out" | grep -q "^  profile levels:  "'
+t "info says which device is the default, and why" 'echo "$out" | grep -q "^default device: [0-9]* (.*)"'
+t "info --json has the details of every device" 'echo "$json" | python3 -c "import json,sys; d=json.load(sys.stdin); assert all(\"hardware_name\" in x and \"subgroups_from\" in x and x[\"max_buffer_bytes\"] > 0 and x[\"same_hardware_count\"] >= 1 for x in d[\"devices\"]) and d[\"default_reason\"]"'
 out=$(CLEMBED_CACHE_DIR=/dev/null/clembed $bin info 2>&1)
 t "an unusable cache directory warns and disables the cache" 'echo "$out" | grep -q "kernel cache disabled: cannot create directory /dev/null" && echo "$out" | grep -q "^kernel cache: disabled"'
 out=$(CLEMBED_CACHE_DIR=off $bin info 2>&1)

@@ -39,3 +39,22 @@ check-valgrind:
 # Layers: includes and calls run down them (README.md, "Hacking").
 TESTS += tests/layers.sh
 EXTRA_DIST += tests/layers.sh tools/check_layers.py
+
+# Real devices from public clinfo outputs (tests/devtable.h) through the live devices' code.
+check_PROGRAMS += tests/test_devtable
+tests_test_devtable_LDADD = $(TEST_LDADD)
+TESTS += tests/test_devtable
+noinst_HEADERS += tests/devtable.h
+EXTRA_DIST += tests/data/profiles
+
+# clembed info over the table's Strix Halo: the program's sources, its main renamed.
+check_PROGRAMS += tests/test_devinfo
+tests_test_devinfo_SOURCES = tests/test_devinfo.c $(clembed_SOURCES)
+tests_test_devinfo_CPPFLAGS = $(AM_CPPFLAGS) -Dmain=clembed_cli_main
+tests_test_devinfo_LDADD = $(TEST_LDADD)
+TESTS += tests/test_devinfo
+
+# Buffers under the allocation limit, host pointers refused: on every device present.
+check_PROGRAMS += tests/test_memlimit
+tests_test_memlimit_LDADD = $(TEST_LDADD)
+TESTS += tests/test_memlimit

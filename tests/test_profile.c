@@ -33,27 +33,50 @@ static void clear_log(void)
     n_logged = 0;
 }
 
+/* A made-up device, described as the enumeration describes live ones (the name is read apart
+ * into its hardware and software parts there). */
+static clembed__device_desc fake_desc(void)
+{
+    clembed__device_desc q;
+    memset(&q, 0, sizeof q);
+    q.platform_name = "Test Platform";
+    q.platform_vendor = "Test";
+    q.platform_version = "OpenCL 3.0 test 1.0";
+    q.name = "Test Device (TD-1, 4 cores)";
+    q.vendor = "Test Vendor";
+    q.driver_version = "1.0";
+    q.device_version = "OpenCL 3.0";
+    q.opencl_c_version = "OpenCL C 1.2";
+    q.extensions = "cl_khr_fp64 cl_khr_int64_base_atomics";
+    q.type = CLEMBED_DEVICE_CPU;
+    q.vendor_id = 0x1234;
+    q.compute_units = 4;
+    q.global_mem_bytes = (uint64_t)8 << 30;
+    q.local_mem_bytes = 65536;
+    q.max_alloc_bytes = (uint64_t)2 << 30;
+    q.max_work_group_size = 1024;
+    return q;
+}
+
 static clembed__device fake_device(void)
 {
     clembed__device d;
+    clembed__device_desc q = fake_desc();
     memset(&d, 0, sizeof d);
-    d.info.index = 0;
-    d.info.platform_name = "Test Platform";
-    d.info.platform_vendor = "Test";
-    d.info.platform_version = "OpenCL 3.0 test 1.0";
-    d.info.name = "Test Device (TD-1, 4 cores)";
-    d.info.vendor = "Test Vendor";
-    d.info.driver_version = "1.0";
-    d.info.device_version = "OpenCL 3.0";
-    d.info.opencl_c_version = "OpenCL C 1.2";
-    d.info.extensions = "cl_khr_fp64 cl_khr_int64_base_atomics";
-    d.info.type = CLEMBED_DEVICE_CPU;
-    d.info.vendor_id = 0x1234;
-    d.info.compute_units = 4;
-    d.info.global_mem_bytes = (uint64_t)8 << 30;
-    d.info.local_mem_bytes = 65536;
-    d.info.max_alloc_bytes = (uint64_t)2 << 30;
-    d.info.max_work_group_size = 1024;
+    clembed__device_describe(&d, &q, 0);
+    return d;
+}
+
+/* dev under another name, described again. */
+static clembed__device renamed(const char *name)
+{
+    clembed__device d;
+    clembed__device_desc q = fake_desc();
+    q.name = name;
+    memset(&d, 0, sizeof d);
+    clembed__device_describe(&d, &q, 0);
+    free(d.stack_id);
+    d.stack_id = NULL;
     return d;
 }
 
@@ -195,8 +218,7 @@ static void test_identity(const clembed__device *dev)
     d.info.extensions = "cl_khr_fp64 cl_khr_fp16";
     is_int(clembed__profile_match_device(p, &d, why, sizeof why), CLEMBED_PROFILE_STALE,
            "other extensions: stale (%s)", why);
-    d = *dev;
-    d.info.name = "Test Device (TD-2)";
+    d = renamed("Test Device (TD-2)");
     is_int(clembed__profile_match_device(p, &d, why, sizeof why), CLEMBED_PROFILE_FOREIGN,
            "another device name: foreign (%s)", why);
     d = *dev;
@@ -242,7 +264,7 @@ static void test_identity(const clembed__device *dev)
     clembed__profile_file_name(&d, b, sizeof b);
     ok(strcmp(a, b) == 0, "a driver update keeps the file name (%s), so the stale profile is found", a);
     ok(strncmp(a, "test-device-td-1-4-cores-", 25) == 0 && strstr(a, ".json"), "the name reads well: %s", a);
-    d.info.name = "Test Device (TD-2)";
+    d = renamed("Test Device (TD-2)");
     clembed__profile_file_name(&d, b, sizeof b);
     ok(strcmp(a, b) != 0, "another device has another file name (%s)", b);
     d = *dev;
@@ -499,6 +521,7 @@ int main(void)
     test_corrupt(&dev);
     test_lookup(&dev);
     test_runtime(&dev);
+    free(dev.stack_id);
     char *cmd = clembed__asprintf("rm -rf '%s'", tmpdir);
     if (system(cmd) != 0)
         diag("could not remove %s", tmpdir);

@@ -109,5 +109,35 @@ if [ "$ndev" -gt 1 ]; then
   t "and clembed info shows each device with its own" '[ $(echo "$out" | grep -c "profile: *used $dir/") -eq 2 ]'
 fi
 
+# llvmpipe's name carries its LLVM version and vector width: a profile written when they were
+# others, under the name clembed 0.1.0 gave it then, is stale for today's llvmpipe, not foreign,
+# and the tuner carries it over into the file of today's name.
+lp=$($bin info --json | python3 -c "
+import json, sys
+d = json.load(sys.stdin)['devices']
+print(next((str(x['index']) for x in d if x.get('platform_kind') == 'rusticl' and x.get('hardware_name') == 'llvmpipe'), ''))")
+if [ -n "$lp" ]; then
+  XDG_DATA_HOME=$tmp/lp; export XDG_DATA_HOME
+  lpdir=$XDG_DATA_HOME/clembed/profiles
+  $tune -d "$lp" --budget 3 --only probe -q; rc=$?
+  lpfile=$(ls "$lpdir"/llvmpipe-*.json 2>/dev/null | head -n 1)
+  t "llvmpipe's profile is named by its hardware part alone" '[ $rc -eq 0 ] && [ -f "$lpfile" ] && ! echo "$lpfile" | grep -q llvm-'
+  old="$lpdir/llvmpipe-llvm-14-0-6-128-bits-0123456789ab.json"
+  python3 - "$lpfile" "$old" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["device"]["name"] = "llvmpipe (LLVM 14.0.6, 128 bits)"
+json.dump(d, open(sys.argv[2], "w"), indent=1)
+PY
+  rm -f "$lpfile"
+  out=$($bin info)
+  t "a profile of llvmpipe with another LLVM in its name is stale, not foreign" \
+    'echo "$out" | grep -q "profile: *stale $old (software in the device name .LLVM [0-9.]*, [0-9]* bits. (profile: .LLVM 14.0.6, 128 bits.))"'
+  out=$($tune -d "$lp" --budget 3 --only probe 2>&1 >/dev/null); rc=$?
+  t "clembed-tune carries it over into the file of today's name" \
+    '[ $rc -eq 0 ] && echo "$out" | grep -q "under an older name" && [ -f "$lpfile" ]'
+  XDG_DATA_HOME=$tmp/xdg; export XDG_DATA_HOME
+fi
+
 echo "1..$n"
 exit $fail

@@ -35,6 +35,123 @@ static size_t device_selectors(const clembed_device_info *d, const char **out, s
     return k;
 }
 
+/* ---- what clembed_device_details adds: the name read apart, OpenCL 3.0 capabilities, memory as
+ * contexts plan it, the same hardware on other platforms, and which profile levels serve ---- */
+
+static void text_device_details(const clembed_device_info *d)
+{
+    clembed_device_details x;
+    x.size = sizeof x;
+    if (clembed_device_details_get(d->index, &x) != CLEMBED_OK)
+        return;
+    printf("  hardware:          %s", x.hardware_name);
+    if (*x.board_name)
+        printf(" (%s)", x.board_name);
+    if (*x.architecture)
+        printf(", architecture %s%s%s%s", x.architecture, *x.family ? " (family " : "", x.family, *x.family ? ")" : "");
+    if (*x.pci_bus_id)
+        printf(", PCI bus %s", x.pci_bus_id);
+    printf("\n");
+    printf("  software in name:  %s\n", *x.software_part ? x.software_part : "none");
+    printf("  sub-groups:        %s%s%s; shuffle %s, relative shuffle %s\n", *x.subgroups_from ? "yes, from " : "no",
+           x.subgroups_from, strcmp(x.subgroups_from, "__opencl_c_subgroups") == 0 ? " (OpenCL C 3.0)" : "",
+           x.subgroup_shuffle ? "yes" : "no", x.subgroup_shuffle_relative ? "yes" : "no");
+    printf("  host memory:       %s", d->unified_memory ? "shared" : "separate");
+    if (d->unified_memory && !x.host_unified_memory)
+        printf(" (%s; the driver answers no)", x.integrated ? "an APU by its architecture" : "a CPU");
+    printf("; weights %s\n", x.host_pointers ? "used in place" : "copied to the device");
+    printf("  memory plan:       %.1f MiB for weights and scratch (%s), buffers up to %.1f MiB\n",
+           x.usable_bytes / 1048576.0,
+           x.host_available_bytes ? "the host's available memory" : "the device's own", x.max_buffer_bytes / 1048576.0);
+    if (x.same_hardware_count > 1) {
+        printf("  same hardware as: ");
+        for (size_t i = 0; i < clembed_device_count(); i++) {
+            clembed_device_details y;
+            clembed_device_info o;
+            y.size = sizeof y;
+            if (i != d->index && clembed_device_details_get(i, &y) == CLEMBED_OK && y.same_hardware == x.same_hardware &&
+                clembed_device_get(i, &o) == CLEMBED_OK)
+                printf(" device %zu (%s)", i, o.platform_name);
+        }
+        printf("\n");
+    }
+    clembed_profile_source src[4];
+    size_t n = clembed_device_profile_sources(d->index, NULL, src, 4);
+    printf("  profile levels:    %s", n ? "" : "none (built-in defaults)");
+    for (size_t i = 0; i < n && i < 4; i++)
+        printf("%s%s%s%s %s (%zu ops, %zu CLBlast sets)", i ? "; " : "", clembed_profile_level_name(src[i].level),
+               *src[i].key ? " " : "", src[i].key, src[i].path, src[i].ops, src[i].clblast_sets);
+    printf("\n");
+}
+
+static void json_device_details(const clembed_device_info *d)
+{
+    clembed_device_details x;
+    x.size = sizeof x;
+    if (clembed_device_details_get(d->index, &x) != CLEMBED_OK)
+        return;
+    printf(",\"hardware_name\":");
+    cli_json_string(stdout, x.hardware_name);
+    printf(",\"software_part\":");
+    cli_json_string(stdout, x.software_part);
+    printf(",\"architecture\":");
+    cli_json_string(stdout, x.architecture);
+    printf(",\"family\":");
+    cli_json_string(stdout, x.family);
+    printf(",\"board_name\":");
+    cli_json_string(stdout, x.board_name);
+    printf(",\"pci_bus_id\":");
+    if (*x.pci_bus_id)
+        cli_json_string(stdout, x.pci_bus_id);
+    else
+        printf("null");
+    printf(",\"platform_kind\":");
+    cli_json_string(stdout, x.platform_kind);
+    printf(",\"subgroups_from\":");
+    cli_json_string(stdout, x.subgroups_from);
+    printf(",\"subgroup_shuffle\":%s,\"subgroup_shuffle_relative\":%s,\"host_unified_memory\":%s,"
+           "\"integrated\":%s,\"same_hardware\":%zu,\"same_hardware_count\":%zu,\"usable_bytes\":%llu,"
+           "\"max_buffer_bytes\":%llu,\"host_available_bytes\":%llu,\"host_pointers\":%s",
+           x.subgroup_shuffle ? "true" : "false", x.subgroup_shuffle_relative ? "true" : "false",
+           x.host_unified_memory ? "true" : "false", x.integrated ? "true" : "false", x.same_hardware,
+           x.same_hardware_count, (unsigned long long)x.usable_bytes, (unsigned long long)x.max_buffer_bytes,
+           (unsigned long long)x.host_available_bytes, x.host_pointers ? "true" : "false");
+    clembed_profile_source src[4];
+    size_t n = clembed_device_profile_sources(d->index, NULL, src, 4);
+    printf(",\"profile_levels\":[");
+    for (size_t i = 0; i < n && i < 4; i++) {
+        printf("%s{\"level\":\"%s\",\"state\":\"%s\",\"key\":", i ? "," : "", clembed_profile_level_name(src[i].level),
+               clembed_profile_state_name(src[i].state));
+        cli_json_string(stdout, src[i].key);
+        printf(",\"path\":");
+        cli_json_string(stdout, src[i].path);
+        printf(",\"ops\":%zu,\"clblast_sets\":%zu}", src[i].ops, src[i].clblast_sets);
+    }
+    printf("]");
+}
+
+/* Hardware seen through several platforms, once per group. */
+static void text_groups(void)
+{
+    for (size_t i = 0; i < clembed_device_count(); i++) {
+        clembed_device_details x;
+        x.size = sizeof x;
+        if (clembed_device_details_get(i, &x) != CLEMBED_OK || x.same_hardware != i || x.same_hardware_count < 2)
+            continue;
+        printf("same hardware on %zu platforms: %s%s%s:", x.same_hardware_count, x.hardware_name,
+               *x.pci_bus_id ? " at PCI " : "", x.pci_bus_id);
+        for (size_t j = i; j < clembed_device_count(); j++) {
+            clembed_device_details y;
+            clembed_device_info o;
+            y.size = sizeof y;
+            if (clembed_device_details_get(j, &y) == CLEMBED_OK && y.same_hardware == i &&
+                clembed_device_get(j, &o) == CLEMBED_OK)
+                printf(" device %zu (%s)", j, o.platform_name);
+        }
+        printf("; each platform keeps its own profile\n");
+    }
+}
+
 static void text_device(const clembed_device_info *d)
 {
     printf("device %zu: %s\n", d->index, d->name);
@@ -136,7 +253,9 @@ static void json_device(const clembed_device_info *d)
         printf("null");
     printf(",\"detail\":");
     cli_json_string(stdout, detail);
-    printf("}}");
+    printf("}");
+    json_device_details(d);
+    printf("}");
 }
 
 static void usage(FILE *f)
@@ -318,8 +437,8 @@ int clembed_cmd_info(int argc, char **argv)
     size_t n = clembed_device_count();
     const char *cache = clembed_cache_dir();
     size_t def = 0;
-    int have_def = clembed_device_select(NULL, &def) == CLEMBED_OK;
-    char why_no_def[2048];
+    char def_why[512], why_no_def[2048];
+    int have_def = clembed_device_default(&def, def_why, sizeof def_why) == CLEMBED_OK;
     snprintf(why_no_def, sizeof why_no_def, "%s", have_def ? "" : clembed_errmsg());
     if (json) {
         printf("{\"version\":");
@@ -334,6 +453,8 @@ int clembed_cmd_info(int argc, char **argv)
             printf("%zu", def);
         else
             printf("null");
+        printf(",\"default_reason\":");
+        cli_json_string(stdout, have_def ? def_why : "");
         printf(",\"platforms\":[");
         for (size_t i = 0; i < clembed_platform_count(); i++) {
             const char *pname, *hint;
@@ -374,11 +495,14 @@ int clembed_cmd_info(int argc, char **argv)
     }
     for (size_t i = 0; i < n; i++) {
         clembed_device_info d;
-        if (clembed_device_get(i, &d) == CLEMBED_OK)
+        if (clembed_device_get(i, &d) == CLEMBED_OK) {
             text_device(&d);
+            text_device_details(&d);
+        }
     }
+    text_groups();
     if (have_def)
-        printf("default device: %zu\n", def);
+        printf("default device: %zu (%s)\n", def, def_why);
     else
         printf("default device: none (%s)\n", why_no_def);
     return 0;

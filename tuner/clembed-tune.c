@@ -43,6 +43,10 @@ static void usage(FILE *f)
             "                       and tuned times and the fraction of the roofline\n"
             "      --only LIST      stages to run, of probe,ops,gemm (default: all)\n"
             "      --fresh          start over: ignore an earlier profile and an interrupted run\n"
+            "      --export-class LEVEL  write the device's profile (where -o or the default names it)\n"
+            "                       as the profile of its architecture, family or vendor, beside it\n"
+            "                       (\"architecture-gfx1151.json\"): devices of that class that have no\n"
+            "                       profile of their own start from it (shipped: $(pkgdatadir)/profiles)\n"
             "  -q, --quiet          no progress, no report\n"
             "  -v, --verbose        a line for every candidate measured\n"
             "      --version, -h, --help\n"
@@ -314,9 +318,46 @@ static unsigned parse_stages(const char *s)
     return bits;
 }
 
+/* --export-class: the device's profile, copied as its class's, beside it. */
+static int export_as_class(const char *path, const char *level_name)
+{
+    clembed_profile_level level = CLEMBED_PROFILE_LEVEL_DEVICE;
+    for (int l = CLEMBED_PROFILE_LEVEL_ARCHITECTURE; l <= CLEMBED_PROFILE_LEVEL_VENDOR; l++)
+        if (strcmp(level_name, clembed_profile_level_name((clembed_profile_level)l)) == 0)
+            level = (clembed_profile_level)l;
+    if (level == CLEMBED_PROFILE_LEVEL_DEVICE) {
+        fprintf(stderr, "clembed-tune: --export-class wants architecture, family or vendor, not '%s'\n", level_name);
+        return 2;
+    }
+    clembed_profile *p = load(path, "profile", 0), *q = NULL;
+    if (!p) {
+        fprintf(stderr, "clembed-tune: no profile at %s to export; tune the device first\n", path);
+        return 1;
+    }
+    char name[128], out[4300], msg[4400];
+    char *json = NULL;
+    clembed_status rc = clembed_profile_for_class(p, level, &q, name, sizeof name);
+    clembed_profile_free(p);
+    if (rc == CLEMBED_OK)
+        rc = clembed_profile_to_json(q, &json);
+    clembed_profile_free(q);
+    if (rc != CLEMBED_OK)
+        return fail("exporting the profile", rc);
+    const char *slash = strrchr(path, '/');
+    snprintf(out, sizeof out, "%.*s%s", slash ? (int)(slash - path + 1) : 0, path, name);
+    int err = clembed__fio_write_atomic(out, json, strlen(json), msg, sizeof msg);
+    free(json);
+    if (err) {
+        fprintf(stderr, "clembed-tune: %s\n", msg);
+        return 1;
+    }
+    printf("%s\n", out);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    const char *model_dir = NULL, *device = NULL, *output = NULL;
+    const char *model_dir = NULL, *device = NULL, *output = NULL, *export_class = NULL;
     double budget = 0;
     int system_dir = 0, do_report = 0, fresh = 0, quiet = 0, verbose = 0;
     unsigned stages = CLEMBED_TUNE_ALL;
@@ -348,6 +389,8 @@ int main(int argc, char **argv)
             do_report = 1;
         } else if (!strcmp(a, "--fresh")) {
             fresh = 1;
+        } else if (!strcmp(a, "--export-class") && more) {
+            export_class = argv[++i];
         } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
             verbose = 1;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
@@ -369,7 +412,7 @@ int main(int argc, char **argv)
         return 2;
     }
     size_t dev = 0;
-    clembed_status rc = clembed_device_select(device, &dev);
+    clembed_status rc = device && *device ? clembed_device_select(device, &dev) : clembed_device_default(&dev, NULL, 0);
     if (rc != CLEMBED_OK)
         return fail("choosing a device", rc);
     clembed_device_info info;
@@ -400,6 +443,9 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+
+    if (export_class)
+        return export_as_class(path, export_class);
 
     if (do_report) {
         clembed_profile *p = load(path, "profile", 0);
@@ -451,6 +497,17 @@ int main(int argc, char **argv)
             fprintf(stderr, "clembed-tune: resuming the interrupted run in %s (%zu results so far)\n", partial,
                     clembed_profile_result_count(resume));
         start = load(path, "profile", quiet);
+        char found[4096];
+        clembed_profile_state found_st =
+            start || output ? CLEMBED_PROFILE_NONE : clembed_device_profile_state(dev, NULL, found, sizeof found, NULL, 0);
+        if ((found_st == CLEMBED_PROFILE_USED || found_st == CLEMBED_PROFILE_STALE) && strcmp(found, path) != 0) {
+            /* Written under another name (before names left the driver's part of the device name
+             * out): its choices carry over into the file of today's name. */
+            start = load(found, "profile", quiet);
+            if (start && !quiet)
+                fprintf(stderr, "clembed-tune: %s serves this device under an older name; its results carry "
+                                "over into %s\n", found, path);
+        }
         if (start) {
             clembed_profile_state st = clembed_profile_match(start, dev, why, sizeof why);
             if (st == CLEMBED_PROFILE_FOREIGN) {

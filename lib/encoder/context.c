@@ -1,6 +1,7 @@
 /* Contexts: a device queue, the model's weights on it, built kernels and the
  * scratch for one batch under the token budget. */
 #include "encoder/encoder.h"
+#include "runtime/memory.h"
 #include "core/util.h"
 
 #include <pthread.h>
@@ -302,18 +303,20 @@ static clembed_status check_memory(clembed_context *ctx)
     for (size_t i = 0; i < ctx->model->n_tensors; i++)
         weights += 4 * (uint64_t)clembed__tensor_numel(&ctx->model->tensors[i]);
     const clembed_device_info *d = &ctx->dev->info;
-    if (biggest > d->max_alloc_bytes)
+    clembed__mem_plan plan;
+    clembed__device_mem_plan(ctx->dev, &plan);
+    if (biggest > plan.max_alloc)
         return clembed__fail(CLEMBED_ERR_DEVICE_MEMORY, "%s: batch_tokens %u needs buffers of %.1f MiB, "
                              "more than the device's largest allocation (%.1f MiB); use a batch_tokens "
                              "(--batch-tokens) of at most %llu", d->name, ctx->batch_tokens,
-                             biggest / 1048576.0, d->max_alloc_bytes / 1048576.0,
-                             (unsigned long long)(T * d->max_alloc_bytes / biggest));
-    if (scratch_bytes + weights > d->global_mem_bytes)
+                             biggest / 1048576.0, plan.max_alloc / 1048576.0,
+                             (unsigned long long)(T * plan.max_alloc / biggest));
+    if (scratch_bytes + weights > plan.usable)
         return clembed__fail(CLEMBED_ERR_DEVICE_MEMORY, "%s: the model (%.1f MiB) and scratch for "
-                             "batch_tokens %u (%.1f MiB) exceed the device's %.1f MiB; use a smaller "
+                             "batch_tokens %u (%.1f MiB) exceed the device's %.1f MiB%s; use a smaller "
                              "batch_tokens (--batch-tokens)", d->name, weights / 1048576.0,
-                             ctx->batch_tokens, scratch_bytes / 1048576.0,
-                             d->global_mem_bytes / 1048576.0);
+                             ctx->batch_tokens, scratch_bytes / 1048576.0, plan.usable / 1048576.0,
+                             plan.host_bound ? " (the host's available memory, which it shares)" : "");
     return CLEMBED_OK;
 }
 
@@ -451,7 +454,8 @@ clembed_status clembed_context_new(const clembed_model *model, const clembed_con
     ctx->out_dim = truncate ? (uint32_t)truncate : ctx->chain_dim;
 
     size_t index;
-    if ((rc = clembed_device_select(p.device, &index)) != CLEMBED_OK)
+    rc = p.device && *p.device ? clembed_device_select(p.device, &index) : clembed_device_default(&index, NULL, 0);
+    if (rc != CLEMBED_OK)
         goto fail;
     ctx->dev = clembed__device_at(index);
     ctx->timeline.label = ctx->dev->info.name;

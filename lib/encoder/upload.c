@@ -3,6 +3,7 @@
  * place; what is copied to the device leaves the process's resident set). */
 #define _DEFAULT_SOURCE   /* madvise */
 #include "encoder/encoder.h"
+#include "runtime/memory.h"
 #include "core/util.h"
 
 #include <math.h>
@@ -31,9 +32,13 @@ static void drop_pages(const void *data, size_t bytes);
 static clembed_status make_weight(clembed_context *ctx, const void *data, size_t bytes, void *owned,
                                   const char *what, cl_mem *out)
 {
-    cl_int err;
+    clembed_status rc = clembed__device_check_buffer(ctx->dev, bytes, what);
+    if (rc != CLEMBED_OK) {
+        free(owned);
+        return rc;
+    }
     const void *mapped = owned ? NULL : data;
-    int in_place = ctx->dev->info.unified_memory;
+    int in_place = clembed__device_host_ptr_ok(ctx->dev);
     /* Room to keep the copy before the buffer points into it. */
     void **grown = realloc(ctx->host_copies, (ctx->n_host_copies + 1) * sizeof *grown);
     if (!grown) {
@@ -47,12 +52,10 @@ static clembed_status make_weight(clembed_context *ctx, const void *data, size_t
         memcpy(owned, data, bytes);
         data = owned;
     }
-    *out = clCreateBuffer(ctx->cl, CL_MEM_READ_ONLY | (in_place ? CL_MEM_USE_HOST_PTR : CL_MEM_COPY_HOST_PTR),
-                          bytes, (void *)data, &err);
+    *out = clembed__device_weight_buffer(ctx->cl, ctx->dev, data, bytes, what, &in_place, &rc);
     if (!*out) {
         free(owned);
-        return clembed__cl_fail(err, "%s: uploading weight '%s' (%zu bytes)", ctx->dev->info.name,
-                                what, bytes);
+        return rc;
     }
     ctx->weight_bytes += bytes;
     if (mapped && !(in_place && data == mapped))

@@ -100,6 +100,13 @@ clembed_status clembed_profile_to_json(const clembed_profile *p, char **out)
     if (!root)
         return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
     add_number(root, "clembed_profile", CLEMBED_PROFILE_SCHEMA);
+    if (p->level != CLEMBED_PROFILE_LEVEL_DEVICE) {
+        cJSON *lv = cJSON_AddObjectToObject(root, "level");
+        if (lv) {
+            cJSON_AddStringToObject(lv, "kind", clembed__level_names[p->level]);
+            cJSON_AddStringToObject(lv, "key", p->level_key ? p->level_key : "");
+        }
+    }
     cJSON_AddStringToObject(root, "library_version", p->library_version);
     cJSON_AddStringToObject(root, "kernels_hash", p->kernels_hash);
     cJSON_AddStringToObject(root, "created", p->created ? p->created : "");
@@ -114,6 +121,14 @@ clembed_status clembed_profile_to_json(const clembed_profile *p, char **out)
     cJSON *d = cJSON_AddObjectToObject(root, "device");
     if (d) {
         cJSON_AddStringToObject(d, "name", p->dev_name);
+        /* Read from the name again when the file is loaded; written for people and tools. */
+        cJSON_AddStringToObject(d, "hardware_name", p->hw_name ? p->hw_name : "");
+        cJSON_AddStringToObject(d, "architecture", p->arch ? p->arch : "");
+        cJSON_AddStringToObject(d, "family", p->family ? p->family : "");
+        if (p->pci_bus_id && p->pci_bus_id[0])
+            cJSON_AddStringToObject(d, "pci_bus_id", p->pci_bus_id);
+        else
+            cJSON_AddNullToObject(d, "pci_bus_id");
         cJSON_AddStringToObject(d, "vendor", p->dev_vendor);
         add_number(d, "vendor_id", p->vendor_id);
         cJSON_AddStringToObject(d, "type", p->dev_type);
@@ -131,6 +146,7 @@ clembed_status clembed_profile_to_json(const clembed_profile *p, char **out)
     if (s) {
         cJSON_AddStringToObject(s, "platform", p->platform);
         cJSON_AddStringToObject(s, "platform_version", p->platform_version);
+        cJSON_AddStringToObject(s, "device_name_software", p->name_software ? p->name_software : "");
         cJSON_AddStringToObject(s, "driver_version", p->driver_version);
         cJSON_AddStringToObject(s, "device_version", p->device_version);
         cJSON_AddStringToObject(s, "opencl_c_version", p->opencl_c_version);
@@ -462,6 +478,26 @@ static clembed_status read_root(clembed__profile *p, const cJSON *root)
                              "profile: schema version %.0f is newer than this library reads (%d); "
                              "run clembed-tune again",
                              v, CLEMBED_PROFILE_SCHEMA);
+    const cJSON *lv = member(root, "level");
+    if (lv && !cJSON_IsNull(lv)) {
+        reader lr = {"level"};
+        char *kind = NULL;
+        if (!cJSON_IsObject(lv))
+            return bad(&r, "level", "is not an object");
+        TRY(get_str(&lr, lv, "kind", &kind));
+        int found = 0;
+        for (int i = 1; i < 4 && !found; i++)
+            if (strcmp(kind, clembed__level_names[i]) == 0) {
+                p->level = (clembed_profile_level)i;
+                found = 1;
+            }
+        free(kind);
+        if (!found)
+            return bad(&lr, "kind", "is not \"architecture\", \"family\" or \"vendor\"");
+        TRY(get_str(&lr, lv, "key", &p->level_key));
+        if (!p->level_key[0] || strlen(p->level_key) >= 64)
+            return bad(&lr, "key", "is empty or longer than 63 characters");
+    }
     TRY(get_str(&r, root, "library_version", &p->library_version));
     TRY(get_hex(&r, root, "kernels_hash", p->kernels_hash));
     if (member(root, "created"))
@@ -489,6 +525,17 @@ static clembed_status read_root(clembed__profile *p, const cJSON *root)
     TRY(get_str(&dr, d, "name", &p->dev_name));
     TRY(get_str(&dr, d, "vendor", &p->dev_vendor));
     TRY(get_str(&dr, d, "type", &p->dev_type));
+    /* Written since the name is read apart; the name itself decides (see profile.c), except
+     * for an architecture that no name says (NVIDIA's, from a query). */
+    const cJSON *arch = member(d, "architecture");
+    if (arch && !cJSON_IsNull(arch))
+        TRY(get_str(&dr, d, "architecture", &p->arch));
+    const cJSON *pci = member(d, "pci_bus_id");
+    if (pci && !cJSON_IsNull(pci)) {
+        TRY(get_str(&dr, d, "pci_bus_id", &p->pci_bus_id));
+        if (strlen(p->pci_bus_id) >= 16)
+            return bad(&dr, "pci_bus_id", "is longer than a PCI bus id");
+    }
     TRY(get_int(&dr, d, "vendor_id", 0, UINT32_MAX, 1, &v));
     p->vendor_id = (uint32_t)v;
     TRY(get_int(&dr, d, "compute_units", 0, UINT32_MAX, 1, &v));
@@ -563,7 +610,7 @@ static clembed_status read_root(clembed__profile *p, const cJSON *root)
     TRY(read_entries(p, root, "ops", 0));
     TRY(read_entries(p, root, "gemm", 1));
     TRY(read_clblast(p, root));
-    if (!clembed__profile_refresh(p))
+    if (!clembed__profile_read_identity(p) || !clembed__profile_refresh(p))
         return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
     return CLEMBED_OK;
 }
@@ -584,7 +631,19 @@ clembed_status clembed_profile_parse(const char *json, size_t len, clembed_profi
     cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
     if (!root) {
         size_t at = end && end >= json ? (size_t)(end - json) : 0;
-        if (at >= len || (len - at) < 2)
+        /* Cut inside a string (an odd number of quotes), or inside true, false or null: cJSON
+         * stops where the token starts. */
+        size_t rest = at < len ? len - at : 0, quotes = 0;
+        for (size_t i = 0; i < len; i++) {
+            if (json[i] == '\\' && (quotes & 1))
+                i++;
+            else if (json[i] == '"')
+                quotes++;
+        }
+        int cut_literal = (quotes & 1) || (rest > 0 && rest < 5 && (strncmp(json + at, "true", rest) == 0 ||
+                                                                    strncmp(json + at, "false", rest) == 0 ||
+                                                                    strncmp(json + at, "null", rest) == 0));
+        if (at >= len || rest < 2 || cut_literal)
             return clembed__fail(CLEMBED_ERR_PROFILE,
                                  "profile: the JSON ends early at byte %zu of %zu (truncated file?)", at, len);
         return clembed__fail(CLEMBED_ERR_PROFILE, "profile: malformed JSON at byte %zu of %zu", at, len);
@@ -611,5 +670,42 @@ clembed_status clembed_profile_parse(const char *json, size_t len, clembed_profi
     }
     p->state = CLEMBED_PROFILE_USED;
     *out = p;
+    return CLEMBED_OK;
+}
+
+/* ---- class profiles --------------------------------------------------------------- */
+
+clembed_status clembed_profile_for_class(const clembed_profile *p, clembed_profile_level level,
+                                         clembed_profile **out, char *file_name, size_t cap)
+{
+    if (!out)
+        return clembed__fail(CLEMBED_ERR_INVALID_ARG, "clembed_profile_for_class: NULL out");
+    *out = NULL;
+    if (!p || level <= CLEMBED_PROFILE_LEVEL_DEVICE || level > CLEMBED_PROFILE_LEVEL_VENDOR)
+        return clembed__fail(CLEMBED_ERR_INVALID_ARG, "clembed_profile_for_class: a profile and a class level "
+                             "(architecture, family or vendor) are needed");
+    char key[64];
+    clembed__class_key(level, p->arch, p->family, p->vendor_id, p->dev_type, key, sizeof key);
+    if (!key[0])
+        return clembed__fail(CLEMBED_ERR_NOT_FOUND, "the profile's device ('%s') has no known %s",
+                             p->dev_name ? p->dev_name : "", clembed__level_names[level]);
+    char *json = NULL;
+    clembed_profile *q = NULL;
+    clembed_status rc = clembed_profile_to_json(p, &json);
+    if (rc == CLEMBED_OK)
+        rc = clembed_profile_parse(json, strlen(json), &q);
+    free(json);
+    if (rc != CLEMBED_OK)
+        return rc;
+    free(q->level_key);
+    q->level = level;
+    q->level_key = clembed__strdup(key);
+    if (!q->level_key) {
+        clembed_profile_free(q);
+        return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
+    }
+    if (file_name && cap)
+        snprintf(file_name, cap, "%s-%s.json", clembed__level_names[level], key);
+    *out = q;
     return CLEMBED_OK;
 }

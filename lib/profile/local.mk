@@ -1,5 +1,6 @@
 # profile: the tuning profile object, its JSON form, and the lookup of a device's profile.
-libclembed_core_la_SOURCES += lib/profile/profile.c lib/profile/json.c lib/profile/lookup.c
+libclembed_core_la_SOURCES += lib/profile/profile.c lib/profile/json.c lib/profile/lookup.c \
+	lib/profile/choose.c
 noinst_HEADERS += lib/profile/profile.h lib/profile/priv.h
 
 check_PROGRAMS += tests/test_profile

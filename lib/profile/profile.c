@@ -4,6 +4,7 @@
 #define _GNU_SOURCE /* dladdr */
 #include "profile/priv.h"
 #include "runtime/program.h"
+#include "runtime/identity.h"
 #include "core/util.h"
 
 #include <clblast_c.h>
@@ -130,6 +131,14 @@ void clembed_profile_free(clembed_profile *p)
     free(p->dev_name);
     free(p->dev_vendor);
     free(p->dev_type);
+    free(p->hw_name);
+    free(p->model);
+    free(p->arch);
+    free(p->family);
+    free(p->pci_bus_id);
+    free(p->name_software);
+    free(p->level_key);
+    free(p->sources);
     free(p->platform);
     free(p->platform_version);
     free(p->driver_version);
@@ -164,6 +173,12 @@ static int identity_from_device(clembed__profile *p, const clembed__device *dev)
     p->dev_name = clembed__strdup(in->name);
     p->dev_vendor = clembed__strdup(in->vendor);
     p->dev_type = clembed__strdup(type_str(in->type));
+    p->hw_name = clembed__strdup(dev->split.hardware);
+    p->model = clembed__strdup(dev->split.model);
+    p->arch = clembed__strdup(dev->split.arch);
+    p->family = clembed__strdup(dev->split.family);
+    p->pci_bus_id = clembed__strdup(dev->pci_bus_id);
+    p->name_software = clembed__strdup(dev->split.software);
     p->vendor_id = in->vendor_id;
     p->compute_units = in->compute_units;
     p->global_mem = in->global_mem_bytes;
@@ -212,7 +227,8 @@ static int identity_from_device(clembed__profile *p, const clembed__device *dev)
             p->env_values[j] = p->env_values[j - 1];
             p->env_values[j - 1] = t;
         }
-    return p->dev_name && p->dev_vendor && p->dev_type && p->platform && p->platform_version &&
+    return p->dev_name && p->dev_vendor && p->dev_type && p->hw_name && p->model && p->arch && p->family &&
+           p->pci_bus_id && p->name_software && p->platform && p->platform_version &&
            p->driver_version && p->device_version && p->opencl_c_version && p->clblast_version &&
            p->library_version;
 }
@@ -242,17 +258,69 @@ clembed_status clembed__profile_new(const clembed__device *dev, clembed__profile
 
 /* ---- identity ------------------------------------------------------------- */
 
+int clembed__profile_read_identity(clembed__profile *p)
+{
+    clembed__name_input in = {p->platform, p->dev_name, p->device_version, 0};
+    clembed__name_split sp;
+    clembed__name_split_read(&in, &sp);
+    char *stored_arch = p->arch;
+    p->arch = NULL;
+    free(p->hw_name);
+    free(p->model);
+    free(p->family);
+    free(p->name_software);
+    p->hw_name = clembed__strdup(sp.hardware);
+    p->model = clembed__strdup(sp.model);
+    p->name_software = clembed__strdup(sp.software);
+    /* NVIDIA's architecture comes from a query, not the name: keep what was stored. */
+    if (sp.arch[0] || !stored_arch) {
+        p->arch = clembed__strdup(sp.arch);
+        p->family = clembed__strdup(sp.family);
+        free(stored_arch);
+    } else {
+        clembed__name_input a = {"", "", "", 0};
+        unsigned major = 0, minor = 0;
+        if (sscanf(stored_arch, "sm_%1u%1u", &major, &minor) == 2)
+            a.nv_cc = major * 10 + minor;
+        clembed__name_split_read(&a, &sp);
+        p->arch = stored_arch;
+        p->family = clembed__strdup(sp.family);
+    }
+    if (!p->pci_bus_id)
+        p->pci_bus_id = clembed__strdup("");
+    return p->hw_name && p->model && p->name_software && p->arch && p->family && p->pci_bus_id;
+}
+
+/* Where a device sits: its PCI bus id, else a GPU's UUID (CPU drivers derive theirs from the
+ * driver version: llvmpipe's reads "mesa25.0.7"). */
+static const char *location(const clembed__device *dev, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    if (dev->pci_bus_id[0])
+        snprintf(buf, cap, "%s", dev->pci_bus_id);
+    else if (dev->info.has_uuid && dev->info.type != CLEMBED_DEVICE_CPU)
+        for (int i = 0; i < 16 && 2 * (size_t)i + 2 < cap; i++)
+            snprintf(buf + 2 * i, 3, "%02x", dev->info.uuid[i]);
+    return buf;
+}
+
+/* The model of hardware on its platform: what the file name hashes.  Not the software part of
+ * the name, so driver, compiler and kernel updates keep the file (nor, under radeonsi, the
+ * marketing name libdrm's table gives, which the architecture stands for); not the global memory size
+ * (PoCL derives it from the free memory); not where the device sits, unless a twin of it on the
+ * same platform needs telling apart. */
 static uint64_t hardware_hash(const clembed__device *dev)
 {
     const clembed_device_info *in = &dev->info;
     uint64_t h = CLEMBED_HASH_INIT;
-    h = clembed__hash64_str(h, in->name);
-    h = clembed__hash64_str(h, in->vendor);
-    /* Not the global memory size: PoCL derives it from the free memory. */
-    uint64_t nums[] = {in->vendor_id, in->compute_units, in->local_mem_bytes};
+    h = clembed__hash64_str(h, dev->split.model);
+    h = clembed__hash64_str(h, dev->split.arch);
+    h = clembed__hash64_str(h, in->platform_name ? in->platform_name : "");
+    uint64_t nums[] = {in->vendor_id, (uint64_t)in->type, in->compute_units, in->local_mem_bytes};
     h = clembed__hash64(h, nums, sizeof nums);
-    if (in->has_uuid)
-        h = clembed__hash64(h, in->uuid, sizeof in->uuid);
+    char where[40];
+    if (dev->twin && *location(dev, where, sizeof where))
+        h = clembed__hash64_str(h, where);
     return clembed__hash_finish(h);
 }
 
@@ -262,7 +330,7 @@ clembed_status clembed__profile_file_name(const clembed__device *dev, char *buf,
         return clembed__fail(CLEMBED_ERR_INVALID_ARG, "profile file name: a buffer of at least 64 bytes is needed");
     char stem[41];
     size_t n = 0;
-    for (const char *s = dev->info.name; *s && n < sizeof stem - 1; s++) {
+    for (const char *s = dev->split.model[0] ? dev->split.model : dev->info.name; *s && n < sizeof stem - 1; s++) {
         unsigned char c = (unsigned char)*s;
         if (isalnum(c))
             stem[n++] = (char)tolower(c);
@@ -314,25 +382,80 @@ static int mem_moved(uint64_t now, uint64_t then)
     return a > 1.25 * b || b > 1.25 * a;
 }
 
+/* Where the device sits, compared only where both sides know it the same way. */
+static int location_differs(const clembed__profile *now, const clembed__profile *p, char *why, size_t cap)
+{
+    if (now->pci_bus_id[0] && p->pci_bus_id[0])
+        return differs("PCI bus id", now->pci_bus_id, p->pci_bus_id, why, cap);
+    int cpu = strcmp(now->dev_type, "cpu") == 0;
+    return !cpu && !now->pci_bus_id[0] && !p->pci_bus_id[0] && now->uuid[0] && p->uuid[0] &&
+           differs("uuid", now->uuid, p->uuid, why, cap);
+}
+
+static const char *type_of(const clembed__device *dev)
+{
+    return type_str(dev->info.type);
+}
+
+void clembed__class_key(clembed_profile_level level, const char *arch, const char *family, uint32_t vendor_id,
+                        const char *type, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    if (level == CLEMBED_PROFILE_LEVEL_ARCHITECTURE && arch && *arch)
+        snprintf(buf, cap, "%s", arch);
+    else if (level == CLEMBED_PROFILE_LEVEL_FAMILY && family && *family)
+        snprintf(buf, cap, "%s", family);
+    else if (level == CLEMBED_PROFILE_LEVEL_VENDOR && type && *type)
+        snprintf(buf, cap, "%04x-%s", vendor_id, type);
+}
+
+/* A class-level profile serves the devices of its class. */
+static clembed_profile_state class_match(const clembed__profile *p, const clembed__device *dev, char *why,
+                                         size_t cap)
+{
+    char key[64];
+    clembed__class_key(p->level, dev->split.arch, dev->split.family, dev->info.vendor_id, type_of(dev), key,
+                       sizeof key);
+    if (!key[0] || !str_eq(key, p->level_key)) {
+        if (why && cap)
+            snprintf(why, cap, "%s profile for '%s', the device's is '%s'", clembed__level_names[p->level],
+                     p->level_key ? p->level_key : "", key);
+        return CLEMBED_PROFILE_FOREIGN;
+    }
+    if (differs_u64("vendor id", dev->info.vendor_id, p->vendor_id, why, cap) ||
+        differs("device type", type_of(dev), p->dev_type, why, cap))
+        return CLEMBED_PROFILE_FOREIGN;
+    return CLEMBED_PROFILE_USED;
+}
+
 clembed_profile_state clembed__profile_match_device(const clembed__profile *p, const clembed__device *dev,
                                                    char *why, size_t cap)
 {
     clembed__profile *now = NULL;
     if (why && cap)
         why[0] = '\0';
+    if (p->level != CLEMBED_PROFILE_LEVEL_DEVICE)
+        return class_match(p, dev, why, cap);
     if (clembed__profile_new(dev, &now) != CLEMBED_OK) {
         clembed__errmsg_clear();
         return CLEMBED_PROFILE_FOREIGN;
     }
+    /* Hardware: the name's model (read from both names by today's rules), vendor id,
+     * type, architecture, compute units, local memory, and where it sits.  The vendor string is
+     * not: llvmpipe's went from "Mesa/X.org" to "Mesa". */
     clembed_profile_state st = CLEMBED_PROFILE_USED;
-    if (differs("device", now->dev_name, p->dev_name, why, cap) ||
-        differs("vendor", now->dev_vendor, p->dev_vendor, why, cap) ||
+    if (differs("device", now->model, p->model, why, cap) ||
         differs_u64("vendor id", now->vendor_id, p->vendor_id, why, cap) ||
+        differs("device type", now->dev_type, p->dev_type, why, cap) ||
+        (now->arch[0] && p->arch && p->arch[0] && differs("architecture", now->arch, p->arch, why, cap)) ||
         differs_u64("compute units", now->compute_units, p->compute_units, why, cap) ||
         differs_u64("local memory bytes", now->local_mem, p->local_mem, why, cap) ||
-        (now->uuid[0] && p->uuid[0] && differs("uuid", now->uuid, p->uuid, why, cap))) {
+        location_differs(now, p, why, cap)) {
         st = CLEMBED_PROFILE_FOREIGN;
-    } else if (differs("platform", now->platform, p->platform, why, cap) ||
+    } else if (differs("device name", now->hw_name, p->hw_name, why, cap) ||
+               differs("software in the device name", now->name_software, p->name_software, why, cap) ||
+               differs("vendor", now->dev_vendor, p->dev_vendor, why, cap) ||
+               differs("platform", now->platform, p->platform, why, cap) ||
                differs("platform version", now->platform_version, p->platform_version, why, cap) ||
                differs("driver version", now->driver_version, p->driver_version, why, cap) ||
                differs("device version", now->device_version, p->device_version, why, cap) ||
@@ -391,6 +514,20 @@ const char *clembed_profile_state_name(clembed_profile_state state)
 {
     static const char *const names[] = {"none", "used", "stale", "foreign", "corrupt", "off"};
     return (unsigned)state < CLEMBED_ARRAY_LEN(names) ? names[state] : "unknown";
+}
+
+/* ---- levels ------------------------------------------------------------------ */
+
+const char *const clembed__level_names[4] = {"device", "architecture", "family", "vendor"};
+
+const char *clembed_profile_level_name(clembed_profile_level level)
+{
+    return (unsigned)level < 4 ? clembed__level_names[level] : "unknown";
+}
+
+clembed_profile_level clembed__profile_level(const clembed__profile *p)
+{
+    return p ? p->level : CLEMBED_PROFILE_LEVEL_DEVICE;
 }
 
 /* ---- entries ----------------------------------------------------------------- */
@@ -648,6 +785,94 @@ clembed_status clembed__profile_merge(clembed__profile *dst, const clembed__prof
     if (!clembed__profile_refresh(dst))
         return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
     return CLEMBED_OK;
+}
+
+static int has_op(const clembed__profile *p, size_t n, const clembed__profile_entry *e)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p->entries[i].is_gemm == e->is_gemm && (e->is_gemm || strcmp(p->entries[i].op, e->op) == 0))
+            return 1;
+    return 0;
+}
+
+clembed_status clembed__profile_fill(clembed__profile *dst, const clembed__profile *src, size_t *ops,
+                                     size_t *sets)
+{
+    size_t n_ops = 0, n_sets = 0, had = dst->n_entries, first_added = dst->n_entries;
+    for (size_t i = 0; src && i < src->n_entries; i++) {
+        const clembed__profile_entry *e = &src->entries[i];
+        if (has_op(dst, had, e))
+            continue;
+        /* A new op: count it once, however many entries it brings. */
+        int seen = 0;
+        for (size_t j = first_added; j < dst->n_entries && !seen; j++)
+            seen = dst->entries[j].is_gemm == e->is_gemm && (e->is_gemm || strcmp(dst->entries[j].op, e->op) == 0);
+        clembed_status rc = clembed__profile_put_entry(dst, e, 0);
+        if (rc != CLEMBED_OK)
+            return rc;
+        n_ops += !seen;
+    }
+    for (size_t i = 0; src && i < src->n_clblast; i++) {
+        const clblast_set *s = &src->clblast[i];
+        int have = 0;
+        for (size_t j = 0; j < dst->n_clblast; j++)
+            have |= strcmp(dst->clblast[j].kernel, s->kernel) == 0 && dst->clblast[j].precision == s->precision;
+        if (have)
+            continue;
+        clembed_status rc = clembed__profile_set_clblast(dst, s->kernel, s->precision, s->n,
+                                                         (const char *const *)s->names, s->values);
+        if (rc != CLEMBED_OK)
+            return rc;
+        n_sets++;
+    }
+    if (src && !dst->has_probe && src->has_probe) {
+        dst->has_probe = 1;
+        dst->probe = src->probe;
+    }
+    if (src && !dst->batch_tokens)
+        dst->batch_tokens = src->batch_tokens;
+    if (!clembed__profile_refresh(dst))
+        return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
+    if (ops)
+        *ops = n_ops;
+    if (sets)
+        *sets = n_sets;
+    return CLEMBED_OK;
+}
+
+int clembed__profile_compare_speed(const clembed__profile *a, const clembed__profile *b, double *ta,
+                                   double *tb, size_t *shared)
+{
+    double sa = 0, sb = 0;
+    size_t n = 0;
+    for (size_t i = 0; a && b && i < a->n_entries; i++) {
+        const clembed__profile_entry *x = &a->entries[i];
+        if (!x->chosen || x->tuned_s <= 0)
+            continue;
+        for (size_t j = 0; j < b->n_entries; j++) {
+            const clembed__profile_entry *y = &b->entries[j];
+            if (y->chosen && y->tuned_s > 0 && y->is_gemm == x->is_gemm && strcmp(y->op, x->op) == 0 &&
+                shape_eq(&y->shape, &x->shape)) {
+                sa += x->tuned_s;
+                sb += y->tuned_s;
+                n++;
+                break;
+            }
+        }
+    }
+    if (ta)
+        *ta = sa;
+    if (tb)
+        *tb = sb;
+    if (shared)
+        *shared = n;
+    if (n)
+        return sa < sb ? -1 : sa > sb ? 1 : 0;
+    if (a && b && a->has_probe && b->has_probe && a->probe.read_bandwidth > 0 && b->probe.read_bandwidth > 0)
+        return a->probe.read_bandwidth > b->probe.read_bandwidth ? -1
+               : a->probe.read_bandwidth < b->probe.read_bandwidth ? 1
+                                                                   : 0;
+    return 0;
 }
 
 void clembed__profile_set_probe(clembed__profile *p, const clembed_probe_result *r)

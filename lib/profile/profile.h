@@ -21,6 +21,10 @@ clembed_status clembed__profile_load_for_device(const clembed__device *dev, cons
                                                 clembed__profile **out);
 void clembed__profile_free(clembed__profile *p);
 
+/* dev's own profile (USED or STALE; NULL when none), found as contexts find it from `path`
+ * (NULL: the lookup order); nothing is logged or applied, clembed_errmsg() stays. */
+clembed__profile *clembed__profile_find_own(const clembed__device *dev, const char *path);
+
 /* The variant of `op` to run at `shape`: the profile's choice, else the
  * registry's first kernel of that op (on a CPU device, its cpu variant where
  * it has one); NULL when the registry has no such op. */
@@ -49,6 +53,21 @@ const char *clembed__profile_path(const clembed__profile *p);
 clembed_profile_state clembed__profile_match_device(const clembed__profile *p, const clembed__device *dev,
                                                    char *why, size_t cap);
 clembed_status clembed__profile_file_name(const clembed__device *dev, char *buf, size_t cap);
+
+/* Fills dst with what it lacks from a less specific level's src: the entries of every op dst
+ * has none of (GEMM entries as one op), CLBlast sets by kernel and precision, the probe and
+ * the batch budget.  *ops and *sets (may be NULL) count what came from src. */
+clembed_status clembed__profile_fill(clembed__profile *dst, const clembed__profile *src, size_t *ops,
+                                     size_t *sets);
+
+/* Which of a and b measured its device faster: the summed best times of the op and GEMM shapes
+ * both measured, else the probes' read bandwidth.  < 0: a, > 0: b, 0: they cannot be compared.
+ * *ta and *tb get the sums (seconds; 0 when bandwidth decided), *shared the shapes compared. */
+int clembed__profile_compare_speed(const clembed__profile *a, const clembed__profile *b, double *ta,
+                                   double *tb, size_t *shared);
+
+/* The class a class-level profile serves (CLEMBED_PROFILE_LEVEL_DEVICE for a device's own). */
+clembed_profile_level clembed__profile_level(const clembed__profile *p);
 
 /* ---- building (the tuner) ------------------------------------------------ */
 
