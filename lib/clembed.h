@@ -441,6 +441,10 @@ typedef struct clembed_op_time {
     const char *op;       /* op or GEMM name; static */
     double      seconds;
     uint64_t    calls;
+    double      flops;    /* the floating-point operations it had to do (a multiply-add counts
+                           * 2), and the bytes it had to move at least: with a device's probed
+                           * peaks (clembed_device_probe), how near its roofline it ran */
+    double      bytes;
 } clembed_op_time;
 
 /* Fills up to `cap` entries (times may be NULL when cap is 0) and returns the
@@ -655,7 +659,9 @@ enum {
     CLEMBED_TUNE_PROBE = 1 << 0, /* measure bandwidth, FLOP/s, latency, compile cost */
     CLEMBED_TUNE_OPS   = 1 << 1, /* every registry kernel's variants and parameters */
     CLEMBED_TUNE_GEMM  = 1 << 2, /* CLBlast's GEMM parameters and direct/indirect threshold */
-    CLEMBED_TUNE_ALL   = 7
+    CLEMBED_TUNE_PROVIDERS = 1 << 3, /* which GEMM provider (kernel, CLBlast, host BLAS) is fastest
+                                      * at each of the model's GEMM shapes */
+    CLEMBED_TUNE_ALL   = 15
 };
 
 typedef struct clembed_tune_params {

@@ -41,7 +41,7 @@ static void usage(FILE *f)
             "      --system         write it to the system directory, %s\n"
             "      --report         print the profile's table and exit: per op and shape the default\n"
             "                       and tuned times and the fraction of the roofline\n"
-            "      --only LIST      stages to run, of probe,ops,gemm (default: all)\n"
+            "      --only LIST      stages to run, of probe,ops,gemm,providers (default: all)\n"
             "      --fresh          start over: ignore an earlier profile and an interrupted run\n"
             "      --export-class LEVEL  write the device's profile (where -o or the default names it)\n"
             "                       as the profile of its architecture, family or vendor, beside it\n"
@@ -312,6 +312,8 @@ static unsigned parse_stages(const char *s)
             bits |= CLEMBED_TUNE_OPS;
         else if (strcmp(tok, "gemm") == 0)
             bits |= CLEMBED_TUNE_GEMM;
+        else if (strcmp(tok, "providers") == 0)
+            bits |= CLEMBED_TUNE_PROVIDERS;
         else
             return 0;
     }

@@ -349,7 +349,7 @@ static clembed_status alloc_scratch(clembed_context *ctx)
 /* The shape kernel `which` (CLEMBED__KERNEL_LIST) is built for.  GEMM shapes
  * are m = tokens, n = inter, k = hidden, as clembed__op_shapes has them; the
  * attention's are its heads (hidden = heads * head_dim). */
-enum { SHAPE_MAIN, SHAPE_EMB, SHAPE_ATTN, SHAPE_HEAD, SHAPE_GEMM_QKV, SHAPE_GEMM_O, SHAPE_GEMM_FFN_IN,
+enum { SHAPE_MAIN, SHAPE_ACT, SHAPE_EMB, SHAPE_ATTN, SHAPE_HEAD, SHAPE_GEMM_QKV, SHAPE_GEMM_O, SHAPE_GEMM_FFN_IN,
        SHAPE_GEMM_FFN_OUT, SHAPE_GEMM_HEAD, SHAPE_GEMM_EMB_PROJ };
 
 static clembed__shape kernel_shape(const clembed_context *ctx, int which)
@@ -360,6 +360,17 @@ static clembed__shape kernel_shape(const clembed_context *ctx, int which)
     clembed__shape s = {.tokens = ctx->batch_tokens, .hidden = H, .heads = (uint32_t)c->num_heads,
                         .seq = ctx->max_tokens, .batch = ctx->max_batch, .inter = I};
     switch (which) {
+    case SHAPE_ACT: {
+        /* bias_act serves every GEMM a provider leaves the epilogue of: its vectors divide all
+         * their widths. */
+        uint32_t g = I, h = H;
+        while (h) {
+            uint32_t r = g % h;
+            g = h, h = r;
+        }
+        s.inter = g;
+        break;
+    }
     case SHAPE_EMB: s.hidden = (uint32_t)c->emb_size; break;
     case SHAPE_ATTN: s.hidden = QW; break;
     case SHAPE_HEAD:
@@ -378,20 +389,48 @@ static clembed__shape kernel_shape(const clembed_context *ctx, int which)
     return s;
 }
 
+/* The GEMMs of a context: the op they are timed under, their kernel and its shape. */
+static const struct gemm_use {
+    int op, kernel, shape;
+} gemm_uses[] = {
+    {CLEMBED__OP_GEMM_EMB, CLEMBED__K_EMB_PROJ, SHAPE_GEMM_EMB_PROJ},
+    {CLEMBED__OP_GEMM_QKV, CLEMBED__K_QKV, SHAPE_GEMM_QKV},
+    {CLEMBED__OP_GEMM_O, CLEMBED__K_O, SHAPE_GEMM_O},
+    {CLEMBED__OP_GEMM_FFN_IN, CLEMBED__K_FFN_IN, SHAPE_GEMM_FFN_IN},
+    {CLEMBED__OP_GEMM_FFN_OUT, CLEMBED__K_FFN_OUT, SHAPE_GEMM_FFN_OUT},
+    {CLEMBED__OP_GEMM_DENSE, CLEMBED__K_GEMM_HEAD, SHAPE_GEMM_HEAD},
+};
+
+/* The provider of each GEMM: CLEMBED_GEMM, else the profile's fastest at the nearest shape,
+ * else the device's default. */
+static void choose_gemm_providers(clembed_context *ctx)
+{
+    const int env = clembed__gemm_provider_env(ctx->dev), def = clembed__gemm_provider_default(ctx->dev);
+    for (size_t i = 0; i < CLEMBED_ARRAY_LEN(gemm_uses); i++) {
+        int p = env;
+        if (p < 0) {
+            const clembed__shape s = kernel_shape(ctx, gemm_uses[i].shape);
+            const char *name = clembed__profile_gemm_provider(ctx->profile, &s);
+            p = clembed__gemm_provider_find(name);
+            if (!clembed__gemm_provider_available(p, ctx->dev))
+                p = def;
+        }
+        ctx->gemm_prov[gemm_uses[i].op] = p;
+    }
+}
+
 /* Whether the model runs kernel `which` at all. */
 static int kernel_needed(const clembed_context *ctx, int which)
 {
     const clembed__encoder_config *c = &ctx->model->cfg;
     const unsigned f = c->arch->flags;
+    for (size_t i = 0; i < CLEMBED_ARRAY_LEN(gemm_uses); i++)
+        if (gemm_uses[i].kernel == which)
+            return ctx->gemm_prov[gemm_uses[i].op] == CLEMBED__GP_KERNEL &&
+                   (which != CLEMBED__K_EMB_PROJ || (f & CLEMBED__A_EMB_PROJ));
     switch (which) {
     case CLEMBED__K_PREP: return clembed__encoder_needs_prep(c);
     case CLEMBED__K_GLU: return c->gated;
-    case CLEMBED__K_EMB_PROJ: return (f & CLEMBED__A_EMB_PROJ) && !ctx->gemm_clblast;
-    case CLEMBED__K_QKV:
-    case CLEMBED__K_O:
-    case CLEMBED__K_FFN_IN:
-    case CLEMBED__K_FFN_OUT:
-    case CLEMBED__K_GEMM_HEAD: return !ctx->gemm_clblast;
     default: return 1;
     }
 }
@@ -486,7 +525,7 @@ clembed_status clembed_context_new(const clembed_model *model, const clembed_con
     if ((rc = resolve_prompt(ctx, &p)) != CLEMBED_OK || (rc = check_memory(ctx)) != CLEMBED_OK)
         goto fail;
 
-    ctx->gemm_clblast = clembed__gemm_uses_clblast(ctx->dev);
+    choose_gemm_providers(ctx);
     for (int i = 0; i < CLEMBED__N_KERNELS; i++) {
         const struct kernel_use *u = &kernel_uses[i];
         if (!kernel_needed(ctx, i))
@@ -569,6 +608,8 @@ size_t clembed_context_op_times(const clembed_context *ctx, clembed_op_time *tim
             times[n].op = names[i];
             times[n].seconds = ctx->timeline.seconds[i];
             times[n].calls = ctx->timeline.calls[i];
+            times[n].flops = ctx->timeline.flops[i];
+            times[n].bytes = ctx->timeline.bytes[i];
         }
         n++;
     }

@@ -34,6 +34,34 @@ static int norm_flags(const clembed__encoder_config *c, cl_mem beta)
            (beta ? CLEMBED__NF_BETA : 0);
 }
 
+/* The work of one batch's ops besides the GEMMs (gemm.c counts those): what they had to compute
+ * and move at least, for the rooflines of clembed bench. */
+static void count_work(clembed_context *ctx, uint32_t batch, uint32_t seq)
+{
+    const clembed__encoder_config *c = &ctx->model->cfg;
+    const unsigned af = c->arch->flags;
+    const double T = (double)batch * seq, H = c->hidden_size, E = c->emb_size, I = c->intermediate_size;
+    const double HD = c->head_dim, QW = (double)c->num_heads * HD, KW = (double)c->num_kv_heads * HD;
+    const double blocks = (double)c->num_layers * c->inner_group_num;
+    clembed__timeline *tl = &ctx->timeline;
+    /* keys seen by the queries of the batch, summed */
+    double keys = 0;
+    for (uint32_t b = 0; b < batch; b++) {
+        double L = ctx->h_lens[b];
+        keys += (af & CLEMBED__A_CAUSAL) ? L * (L + 1) / 2 : L * L;
+    }
+    clembed__timeline_work(tl, CLEMBED__OP_WRITE, 0, 4.0 * (T * (ctx->gw[CLEMBED__GW_TYPE] ? 2 : 1) + batch));
+    clembed__timeline_work(tl, CLEMBED__OP_EMB, 8.0 * T * E, 4.0 * T * E * 4);
+    clembed__timeline_work(tl, CLEMBED__OP_LN, blocks * 2 * 8.0 * T * H, blocks * 2 * 4.0 * T * H * 4);
+    if (clembed__encoder_needs_prep(c))
+        clembed__timeline_work(tl, CLEMBED__OP_PREP, blocks * 10.0 * T * (QW + KW), blocks * 8.0 * T * (QW + 2 * KW));
+    clembed__timeline_work(tl, CLEMBED__OP_ATTN, blocks * 4.0 * keys * QW, blocks * 4.0 * T * (2 * QW + 2 * KW));
+    if (c->gated)
+        clembed__timeline_work(tl, CLEMBED__OP_GLU, blocks * 20.0 * T * I, blocks * 12.0 * T * I);
+    clembed__timeline_work(tl, CLEMBED__OP_POOL, 5.0 * T * H * ctx->pool_n, 4.0 * T * H);
+    clembed__timeline_work(tl, CLEMBED__OP_READ, 0, 4.0 * batch * ctx->out_dim);
+}
+
 clembed_status clembed__encoder_run(clembed_context *ctx, uint32_t batch, uint32_t seq)
 {
     const clembed__encoder_config *c = &ctx->model->cfg;
@@ -49,6 +77,8 @@ clembed_status clembed__encoder_run(clembed_context *ctx, uint32_t batch, uint32
     clembed_status rc = CLEMBED_OK;
 
     clembed__timeline_begin(&ctx->timeline);
+    if (ctx->profiling)
+        count_work(ctx, batch, seq);
     RUN(CLEMBED__OP_WRITE, clEnqueueWriteBuffer(q, ctx->ids, CL_FALSE, 0, T * sizeof(int32_t),
                                                 ctx->h_ids, 0, NULL, EV), "writing token ids");
     if (gw[CLEMBED__GW_TYPE])

@@ -31,9 +31,11 @@
  *                    normalizing, odd seeds keep 3/4 of the columns
  *   gemm             C[tokens, inter] = A[tokens, hidden] B[hidden, inter]; odd
  *                    seeds add a bias and apply activation (seed / 2) % 7 */
+#include "encoder/encoder.h"
 #include "runtime/launch.h"
 #include "model/model.h"
 #include "tune/harness.h"
+#include "core/util.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -837,6 +839,76 @@ out:
     if (ev)
         clReleaseEvent(ev);
     clembed__kinst_release(&ki);
+    return rc;
+}
+
+clembed_status clembed__op_bench_run_provider(clembed__op_bench *b, int provider, const int *values,
+                                              unsigned reps, double *times, double *max_err)
+{
+    *max_err = INFINITY;
+    if (b->kind != K_GEMM)
+        return clembed__fail(CLEMBED_ERR_INVALID_ARG, "op harness: %s is not a GEMM", b->k->kernel);
+    if (!clembed__gemm_provider_available(provider, b->dev))
+        return clembed__fail(CLEMBED_ERR_UNSUPPORTED, "GEMM provider %s does not run on %s",
+                             clembed__gemm_provider_name(provider), b->dev->info.name);
+    clembed__kinst ki, act;
+    memset(&ki, 0, sizeof ki);
+    memset(&act, 0, sizeof act);
+    clembed_status rc = CLEMBED_OK;
+    const clembed__shape *s = &b->s;
+    if (provider == CLEMBED__GP_KERNEL)
+        rc = clembed__kinst_build(b->ctx, b->dev, b->k, values, s, &ki);
+    if (rc == CLEMBED_OK && provider != CLEMBED__GP_KERNEL && (b->normalize || b->act != CLEMBED__ACT_IDENTITY)) {
+        /* The epilogue the other providers finish with. */
+        const clembed__kernel_def *ba = clembed__kernel_find("bias_act_f32");
+        int v[CLEMBED_MAX_PARAMS];
+        clembed__kernel_defaults(ba, b->dev, s, 0, v);
+        rc = clembed__kinst_build(b->ctx, b->dev, ba, v, s, &act);
+    }
+    if (rc != CLEMBED_OK)
+        goto out;
+    const clembed__gemm_call g = {b->q, b->dev, s->tokens, s->inter, s->hidden, b->in[0], b->in[1], b->out,
+                                  provider == CLEMBED__GP_KERNEL ? &ki : NULL, b->normalize ? b->in[2] : NULL,
+                                  b->act, &act, b->in[2]};
+    const float nan = NAN;
+    cl_int err;
+    if ((err = clEnqueueFillBuffer(b->q, b->out, &nan, sizeof nan, 0, b->out_n * sizeof(float), 0, NULL,
+                                   NULL)) != CL_SUCCESS) {
+        rc = clembed__cl_fail(err, "op harness: clearing the output");
+        goto out;
+    }
+    if ((rc = clembed__gemm_run(provider, &g, NULL, 0)) != CLEMBED_OK)
+        goto out;
+    if ((err = clEnqueueReadBuffer(b->q, b->out, CL_TRUE, 0, b->out_n * sizeof(float), b->got, 0, NULL,
+                                   NULL)) != CL_SUCCESS) {
+        rc = clembed__cl_fail(err, "op harness: reading the GEMM's result");
+        goto out;
+    }
+    double worst = 0;
+    size_t at = 0;
+    for (size_t i = 0; i < b->out_n; i++) {
+        double e = rel_err(b->got[i], b->ref[i], b->tol ? b->tol[i] : 0.0f);
+        if (!(e <= worst)) {
+            worst = e;
+            at = i;
+        }
+    }
+    *max_err = worst;
+    if (!(worst <= 1.0)) {
+        rc = clembed__fail(CLEMBED_ERR_MISMATCH, "GEMM provider %s: element %zu is %g, expected %g",
+                           clembed__gemm_provider_name(provider), at, (double)b->got[at], (double)b->ref[at]);
+        goto out;
+    }
+    for (unsigned r = 0; r < reps && rc == CLEMBED_OK; r++) {
+        double t0 = clembed__now();
+        rc = clembed__gemm_run(provider, &g, NULL, 0);
+        if (rc == CLEMBED_OK && (err = clFinish(b->q)) != CL_SUCCESS)
+            rc = clembed__cl_fail(err, "op harness: timing a GEMM");
+        times[r] = clembed__now() - t0;
+    }
+out:
+    clembed__kinst_release(&ki);
+    clembed__kinst_release(&act);
     return rc;
 }
 
