@@ -30,6 +30,7 @@ out=$(CLEMBED_DEVICE=/ $bin info 2>&1)
 t "a selector matching several devices is ambiguous and lists them" '[ "$ndev" -lt 2 ] || echo "$out" | grep -q "CLEMBED_DEVICE ./. is ambiguous: it matches $ndev devices (0: .*; 1: "'
 out=$(echo hi | $bin embed -m $top_srcdir/tests/data/models/tiny-gelu-mean -d no-such-gpu 2>&1); rc=$?
 t "embed -d with an unknown selector fails listing the devices" '[ $rc -ne 0 ] && echo "$out" | grep -q "device selector .no-such-gpu. matches no OpenCL device (devices: 0:"'
+out=$($bin info 2>&1)
 t "info reads each name apart and shows the memory plan and profile levels" \
   'echo "$out" | grep -q "^  hardware:  " && echo "$out" | grep -q "^  software in name:  " && echo "$out" | grep -q "^  memory plan: .* MiB for weights and scratch" && echo "$out" | grep -q "^  profile levels:  "'
 t "info says which device is the default, and why" 'echo "$out" | grep -q "^default device: [0-9]* (.*)"'
