@@ -30,6 +30,7 @@ static void usage(FILE *f)
             "  -d, --device SEL      device index or name part (see clembed info)\n"
             "  --batch-tokens N      tokens per device batch\n"
             "  --profile PATH        tuning profile; 'off' for the built-in defaults\n"
+            "  --precision P         weights on the device: fp32, fp16 or auto (default: auto)\n"
             "  --repeat N            embed the corpus N times (default 1)\n"
             "  --no-probe            do not probe the device's peaks (each op's fraction of its\n"
             "                        roofline needs them; probing takes a few seconds)\n"
@@ -118,6 +119,8 @@ int clembed_cmd_bench(int argc, char **argv)
             cp.device = argv[++i];
         } else if (!strcmp(a, "--profile") && v) {
             cp.profile = argv[++i];
+        } else if (!strcmp(a, "--precision") && v) {
+            cp.precision = argv[++i];
         } else if ((!strcmp(a, "--batch-tokens") || !strcmp(a, "--repeat")) && v) {
             char *end;
             errno = 0;
@@ -253,12 +256,18 @@ int clembed_cmd_bench(int argc, char **argv)
         printf(",\"sentences\":%.0f,\"tokens\":%llu,\"truncated\":%zu,\"dim\":%zu,\"seconds\":%.6f,"
                "\"warmup_seconds\":%.6f,\"sentences_per_s\":%.3f,\"tokens_per_s\":%.1f,"
                "\"peak_rss_bytes\":%llu,\"device_weight_bytes\":%zu,\"device_scratch_bytes\":%zu,"
-               "\"device_seconds\":%.6f,\"ops\":[",
+               "\"device_seconds\":%.6f,\"precision\":\"%s\",\"ops\":[",
                sents, (unsigned long long)tokens, truncated, dim, secs, warm_s, sents / secs,
-               (double)tokens / secs, (unsigned long long)peak, weights, scratch, device_total);
+               (double)tokens / secs, (unsigned long long)peak, weights, scratch, device_total,
+               clembed_context_precision(ctx));
         for (size_t i = 0; i < n_ops; i++) {
             printf("%s{\"op\":", i ? "," : "");
             cli_json_string(stdout, after[i].op);
+            printf(",\"provider\":");
+            if (after[i].provider)
+                cli_json_string(stdout, after[i].provider);
+            else
+                printf("null");
             printf(",\"seconds\":%.6f,\"calls\":%llu,\"share\":%.6f,\"flops\":%.0f,\"bytes\":%.0f,"
                    "\"gflops\":%.3f,\"gbytes_per_s\":%.3f,\"roofline_fraction\":", after[i].seconds,
                    (unsigned long long)after[i].calls, device_total > 0 ? after[i].seconds / device_total : 0.0,
@@ -280,16 +289,17 @@ int clembed_cmd_bench(int argc, char **argv)
                truncated);
         printf("throughput:   %.1f sentences/s, %.0f tokens/s (%.3f s%s; warm-up %.2f s)\n", sents / secs,
                (double)tokens / secs, secs, repeat > 1 ? " in all" : "", warm_s);
-        printf("peak memory:  %.1f MiB resident (device: %.1f MiB weights, %.1f MiB scratch)\n",
-               peak / 1048576.0, weights / 1048576.0, scratch / 1048576.0);
+        printf("peak memory:  %.1f MiB resident (device: %.1f MiB weights in %s, %.1f MiB scratch)\n",
+               peak / 1048576.0, weights / 1048576.0, clembed_context_precision(ctx), scratch / 1048576.0);
         printf("device time:  %.3f s\n", device_total);
         if (have_probe)
             printf("device peaks: %.1f GFLOP/s fp32, %.1f GB/s read (probed)\n", pr.fp32_flops / 1e9,
                    pr.read_bandwidth / 1e9);
-        printf("\n  %-26s %10s %8s %7s %10s %9s %9s\n", "op", "seconds", "calls", "share", "GFLOP/s", "GB/s",
-               "roofline");
+        printf("\n  %-26s %-8s %10s %8s %7s %10s %9s %9s\n", "op", "on", "seconds", "calls", "share", "GFLOP/s",
+               "GB/s", "roofline");
         for (size_t i = 0; i < n_ops; i++) {
-            printf("  %-26s %10.4f %8llu %6.1f%% %10.1f %9.1f", after[i].op, after[i].seconds,
+            printf("  %-26s %-8s %10.4f %8llu %6.1f%% %10.1f %9.1f", after[i].op,
+                   after[i].provider ? after[i].provider : "", after[i].seconds,
                    (unsigned long long)after[i].calls, device_total > 0 ? 100.0 * after[i].seconds / device_total : 0.0,
                    rate(after[i].flops, after[i].seconds) / 1e9, rate(after[i].bytes, after[i].seconds) / 1e9);
             double fr = have_probe ? roofline_fraction(&pr, &after[i]) : -1;

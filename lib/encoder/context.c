@@ -300,8 +300,10 @@ static clembed_status check_memory(clembed_context *ctx)
         if (b > biggest)
             biggest = b;
     }
-    for (size_t i = 0; i < ctx->model->n_tensors; i++)
-        weights += 4 * (uint64_t)clembed__tensor_numel(&ctx->model->tensors[i]);
+    for (size_t i = 0; i < ctx->model->n_tensors; i++) {
+        const clembed__tensor *t = &ctx->model->tensors[i];
+        weights += (t->ndim == 2 && ctx->wdt != CLEMBED__WDT_F32 ? 2 : 4) * (uint64_t)clembed__tensor_numel(t);
+    }
     const clembed_device_info *d = &ctx->dev->info;
     clembed__mem_plan plan;
     clembed__device_mem_plan(ctx->dev, &plan);
@@ -359,6 +361,8 @@ static clembed__shape kernel_shape(const clembed_context *ctx, int which)
     const uint32_t QW = (uint32_t)(c->num_heads * c->head_dim), KW = (uint32_t)(c->num_kv_heads * c->head_dim);
     clembed__shape s = {.tokens = ctx->batch_tokens, .hidden = H, .heads = (uint32_t)c->num_heads,
                         .seq = ctx->max_tokens, .batch = ctx->max_batch, .inter = I};
+    if (which == SHAPE_EMB || (which >= SHAPE_GEMM_QKV && which != SHAPE_GEMM_HEAD))
+        s.wdtype = (uint32_t)ctx->wdt;
     switch (which) {
     case SHAPE_ACT: {
         /* bias_act serves every GEMM a provider leaves the epilogue of: its vectors divide all
@@ -417,6 +421,61 @@ static void choose_gemm_providers(clembed_context *ctx)
         }
         ctx->gemm_prov[gemm_uses[i].op] = p;
     }
+}
+
+/* The dtype the model's encoder matrices are stored in: F16 or BF16 when all of them are,
+ * else F32. */
+static int file_wdtype(const clembed_model *m)
+{
+    int seen = -1;
+    for (size_t s = 0; s < m->n_enc_sets; s++)
+        for (int r = 0; r < CLEMBED__N_WROLES; r++) {
+            const clembed__tensor *t = m->enc_sets[s][r].w;
+            if (!t || t->ndim != 2)
+                continue;
+            int d = t->dtype == CLEMBED__F16 ? CLEMBED__WDT_F16 : t->dtype == CLEMBED__BF16 ? CLEMBED__WDT_BF16
+                                                                                          : CLEMBED__WDT_F32;
+            if (seen >= 0 && d != seen)
+                return CLEMBED__WDT_F32;
+            seen = d;
+        }
+    return seen < 0 ? CLEMBED__WDT_F32 : seen;
+}
+
+/* How the encoder's matrices and embedding tables are stored (ctx->wdt): see
+ * clembed_context_params.precision.  16-bit storage makes the encoder's GEMMs run on the kernel,
+ * the provider that reads it. */
+static clembed_status choose_precision(clembed_context *ctx, const char *param)
+{
+    const char *p = param, *from = "precision";
+    if (!p || !*p || !strcmp(p, "auto")) {
+        p = getenv("CLEMBED_PRECISION");
+        from = "CLEMBED_PRECISION";
+    }
+    const int file = file_wdtype(ctx->model);
+    int kernel_everywhere = 1;
+    for (size_t i = 0; i < CLEMBED_ARRAY_LEN(gemm_uses); i++)
+        if (gemm_uses[i].op != CLEMBED__OP_GEMM_DENSE && ctx->gemm_prov[gemm_uses[i].op] != CLEMBED__GP_KERNEL)
+            kernel_everywhere = 0;
+    ctx->wdt = kernel_everywhere ? file : CLEMBED__WDT_F32;
+    if (!p || !*p || !strcmp(p, "auto"))
+        return CLEMBED_OK;
+    if (!strcmp(p, "fp32")) {
+        ctx->wdt = CLEMBED__WDT_F32;
+        return CLEMBED_OK;
+    }
+    if (strcmp(p, "fp16") != 0) {
+        if (param == p)
+            return clembed__fail(CLEMBED_ERR_INVALID_ARG, "precision '%s': expected fp32, fp16 or auto", p);
+        if (clembed__log_once("CLEMBED_PRECISION"))
+            clembed__warn("%s='%s' is not fp32, fp16 or auto; ignored", from, p);
+        return CLEMBED_OK;
+    }
+    ctx->wdt = file == CLEMBED__WDT_BF16 ? CLEMBED__WDT_BF16 : CLEMBED__WDT_F16;
+    for (size_t i = 0; i < CLEMBED_ARRAY_LEN(gemm_uses); i++)
+        if (gemm_uses[i].op != CLEMBED__OP_GEMM_DENSE)
+            ctx->gemm_prov[gemm_uses[i].op] = CLEMBED__GP_KERNEL;
+    return CLEMBED_OK;
 }
 
 /* Whether the model runs kernel `which` at all. */
@@ -522,10 +581,12 @@ clembed_status clembed_context_new(const clembed_model *model, const clembed_con
         ctx->batch_tokens = ctx->max_tokens;
     }
     ctx->max_batch = ctx->batch_tokens < MAX_BATCH ? ctx->batch_tokens : MAX_BATCH;
-    if ((rc = resolve_prompt(ctx, &p)) != CLEMBED_OK || (rc = check_memory(ctx)) != CLEMBED_OK)
+    if ((rc = resolve_prompt(ctx, &p)) != CLEMBED_OK)
         goto fail;
-
     choose_gemm_providers(ctx);
+    if ((rc = choose_precision(ctx, p.size > offsetof(clembed_context_params, precision) ? p.precision : NULL)) ||
+        (rc = check_memory(ctx)) != CLEMBED_OK)
+        goto fail;
     for (int i = 0; i < CLEMBED__N_KERNELS; i++) {
         const struct kernel_use *u = &kernel_uses[i];
         if (!kernel_needed(ctx, i))
@@ -591,6 +652,12 @@ clembed_status clembed_context_device_bytes(const clembed_context *ctx, size_t *
     return CLEMBED_OK;
 }
 
+const char *clembed_context_precision(const clembed_context *ctx)
+{
+    static const char *const names[] = {"fp32", "fp16", "bf16"};
+    return ctx ? names[ctx->wdt] : NULL;
+}
+
 size_t clembed_context_op_times(const clembed_context *ctx, clembed_op_time *times, size_t cap)
 {
     static const char *const names[] = {
@@ -610,6 +677,10 @@ size_t clembed_context_op_times(const clembed_context *ctx, clembed_op_time *tim
             times[n].calls = ctx->timeline.calls[i];
             times[n].flops = ctx->timeline.flops[i];
             times[n].bytes = ctx->timeline.bytes[i];
+            times[n].provider = NULL;
+            for (size_t g = 0; g < CLEMBED_ARRAY_LEN(gemm_uses); g++)
+                if (gemm_uses[g].op == (int)i)
+                    times[n].provider = clembed__gemm_provider_name(ctx->gemm_prov[i]);
         }
         n++;
     }

@@ -132,6 +132,7 @@ struct clembed_context {
     /* the kernels, CLEMBED__KERNEL_LIST's, built for the context's shapes */
     clembed__kinst k[CLEMBED__N_KERNELS];
     int gemm_prov[CLEMBED__N_OPS];   /* the provider of each GEMM op (CLEMBED__GP_*) */
+    int wdt;                  /* storage of the encoder's matrices and tables (CLEMBED__WDT_*) */
 
     /* weights on the device */
     cl_mem gw[CLEMBED__N_GW];

@@ -35,6 +35,10 @@ clembed_status clembed__kinst_build(cl_context ctx, const clembed__device *dev,
         out->values[i] = values ? values[i] : k->params[i].def;
     char opts[256];
     clembed__kernel_options(k, out->values, opts, sizeof opts);
+    if (k->wdtype) {
+        size_t used = strlen(opts);
+        snprintf(opts + used, sizeof opts - used, " -DWDT=%u", (unsigned)shape->wdtype);
+    }
     if (k->head_dim) {
         out->head_dim = shape->heads ? shape->hidden / shape->heads : 0;
         size_t used = strlen(opts);

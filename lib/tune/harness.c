@@ -97,6 +97,56 @@ static float *rand_array(uint64_t *st, size_t n, float lo, float hi)
     return a;
 }
 
+static clembed_status make_buf(clembed__op_bench *b, int slot, const void *host, size_t bytes);
+
+/* x rounded to the 16-bit storage wdt (CLEMBED__WDT_F16 or _BF16), in place, and those bits in
+ * bits16 (unless NULL): the kernels then read exactly the values the reference uses.  Float
+ * storage leaves x alone. */
+static void to_storage(float *x, size_t n, int wdt, uint16_t *bits16)
+{
+    if (wdt == CLEMBED__WDT_F32)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &x[i], 4);
+        if (wdt == CLEMBED__WDT_BF16) {
+            u = (u + 0x7fffu + ((u >> 16) & 1)) & 0xffff0000u;
+            if (bits16)
+                bits16[i] = (uint16_t)(u >> 16);
+        } else {
+            /* values in (-2, 2), normal in half: round the mantissa to 10 bits, nearest even */
+            uint32_t rest = u & 0x1fffu, keep = u & ~0x1fffu;
+            if (rest > 0x1000u || (rest == 0x1000u && (keep & 0x2000u)))
+                keep += 0x2000u;
+            u = keep;
+            uint32_t e = (u >> 23) & 0xffu;
+            int ex = (int)e - 127 + 15;
+            if (ex <= 0) {   /* too small for a normal half: zero, as the reference then uses */
+                u &= 0x80000000u;
+                if (bits16)
+                    bits16[i] = (uint16_t)((u >> 16) & 0x8000u);
+            } else if (bits16) {
+                bits16[i] = (uint16_t)(((u >> 16) & 0x8000u) | ((uint32_t)ex << 10) | ((u >> 13) & 0x3ffu));
+            }
+        }
+        memcpy(&x[i], &u, 4);
+    }
+}
+
+/* A weight buffer as the kernel stores it: float, or 16 bits (x is rounded to them). */
+static clembed_status make_weight_buf(clembed__op_bench *b, int slot, float *x, size_t n)
+{
+    if (b->s.wdtype == CLEMBED__WDT_F32)
+        return make_buf(b, slot, x, n * 4);
+    uint16_t *bits = malloc((n ? n : 1) * sizeof *bits);
+    if (!bits)
+        return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
+    to_storage(x, n, (int)b->s.wdtype, bits);
+    clembed_status rc = make_buf(b, slot, bits, n * 2);
+    free(bits);
+    return rc;
+}
+
 static clembed_status make_buf(clembed__op_bench *b, int slot, const void *host, size_t bytes)
 {
     cl_int err;
@@ -175,6 +225,9 @@ static clembed_status setup_emb(clembed__op_bench *b, uint64_t *st, uint64_t see
         rc = clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
         goto out;
     }
+    to_storage(w, (size_t)V * H, (int)b->s.wdtype, NULL);
+    to_storage(p, (size_t)P * H, (int)b->s.wdtype, NULL);
+    to_storage(ty, (size_t)NT * H, (int)b->s.wdtype, NULL);
     for (uint32_t i = 0; i < T; i++) {
         ids[i] = (int32_t)(splitmix(st) % V);
         types[i] = (int32_t)(splitmix(st) % NT);
@@ -190,8 +243,8 @@ static clembed_status setup_emb(clembed__op_bench *b, uint64_t *st, uint64_t see
     b->rows = T;
     b->cols = H;
     if ((rc = make_buf(b, 0, ids, T * sizeof *ids)) || (rc = make_buf(b, 1, types, T * sizeof *types)) ||
-        (rc = make_buf(b, 2, w, (size_t)V * H * 4)) || (rc = make_buf(b, 3, p, (size_t)P * H * 4)) ||
-        (rc = make_buf(b, 4, ty, (size_t)NT * H * 4)) || (rc = make_buf(b, 5, g, H * 4)) ||
+        (rc = make_weight_buf(b, 2, w, (size_t)V * H)) || (rc = make_weight_buf(b, 3, p, (size_t)P * H)) ||
+        (rc = make_weight_buf(b, 4, ty, (size_t)NT * H)) || (rc = make_buf(b, 5, g, H * 4)) ||
         (rc = make_buf(b, 6, be, H * 4)))
         goto out;
     b->bytes = 4.0 * T * H * 4 + 8.0 * T;
@@ -548,6 +601,8 @@ static clembed_status setup_gemm(clembed__op_bench *b, uint64_t *st, uint64_t se
     float *a = rand_array(st, (size_t)M * K, -1, 1), *w = rand_array(st, (size_t)K * N, -1, 1);
     float *bias = rand_array(st, N, -1, 1);
     clembed_status rc = CLEMBED_OK;
+    if (w)
+        to_storage(w, (size_t)K * N, (int)b->s.wdtype, NULL);   /* the reference uses what B holds */
     b->normalize = seed % 2;   /* with a bias and an activation */
     b->act = b->normalize ? (int)(seed / 2 % 7) : CLEMBED__ACT_IDENTITY;
     if (!a || !w || !bias || !b->ref) {
@@ -574,7 +629,8 @@ static clembed_status setup_gemm(clembed__op_bench *b, uint64_t *st, uint64_t se
             b->ref[(size_t)i * N + j] = (float)act_ref(b->act, acc);
             b->tol[(size_t)i * N + j] = (float)(round * mag);
         }
-    if ((rc = make_buf(b, 0, a, (size_t)M * K * 4)) || (rc = make_buf(b, 1, w, (size_t)K * N * 4)) ||
+    if ((rc = make_buf(b, 0, a, (size_t)M * K * 4)) ||
+        (rc = make_weight_buf(b, 1, w, (size_t)K * N)) ||
         (rc = make_buf(b, 2, bias, (size_t)N * 4)))
         goto out;
     b->bytes = 4.0 * ((double)M * K + (double)K * N + (double)M * N);
