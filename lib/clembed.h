@@ -631,6 +631,8 @@ typedef struct clembed_tune_result {
     unsigned rejected;       /* parameter sets that failed the reference check */
     unsigned outliers;       /* timings of the tuned set far above its median */
     int chosen;              /* 1 when this variant is the op's choice at this shape */
+    double flops;            /* the work of one run: floating-point operations (an FMA counts 2) */
+    double bytes;            /* and the bytes it moves at least; 0 = not recorded */
 } clembed_tune_result;
 
 CLEMBED_API size_t clembed_profile_result_count(const clembed_profile *p);

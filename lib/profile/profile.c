@@ -950,6 +950,8 @@ clembed_status clembed_profile_result(const clembed_profile *p, size_t i, clembe
     out->rejected = e->n_rejected_total;
     out->outliers = e->outliers;
     out->chosen = e->chosen;
+    out->flops = e->flops;
+    out->bytes = e->bytes;
     return CLEMBED_OK;
 }
 
