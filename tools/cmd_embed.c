@@ -498,8 +498,6 @@ int clembed_cmd_embed(int argc, char **argv)
         set_kv(s, cap, "dataset", fmt == OUT_H5 ? dataset : NULL);
         set_kv(s, cap, "version", clembed_version_string());
         j.window_bytes = o.window_bytes;
-        if (!emodel_hash(o.model_dir, &j.model_hash))
-            goto done;
         size_t jl = strlen(o.output) + 16;
         if (!(journal = malloc(jl)))
             goto done;
@@ -521,11 +519,6 @@ int clembed_cmd_embed(int argc, char **argv)
             if (ejournal_settings_diff(j.settings, old.settings, diff, sizeof diff)) {
                 fprintf(stderr, "clembed embed: --resume: %s was written with other settings: %s\n",
                         journal, diff);
-                goto done;
-            }
-            if (old.model_hash != j.model_hash) {
-                fprintf(stderr, "clembed embed: --resume: %s was written for another model: the files "
-                                "in %s differ from those it saw\n", journal, o.model_dir);
                 goto done;
             }
             struct stat st;
@@ -567,6 +560,14 @@ int clembed_cmd_embed(int argc, char **argv)
                     resuming ? old.out_hash : 0);
     if (!out)
         goto done;
+    /* The model's files, hashed once the output is known to be writable. */
+    if (journal && !emodel_hash(o.model_dir, &j.model_hash))
+        goto done;
+    if (resuming && old.model_hash != j.model_hash) {
+        fprintf(stderr, "clembed embed: --resume: %s was written for another model: the files "
+                        "in %s differ from those it saw\n", journal, o.model_dir);
+        goto done;
+    }
     if (resuming) {
         j.in_offset = old.in_offset, j.in_hash = old.in_hash, j.lines_done = old.lines_done;
         j.rows_done = old.rows_done, j.out_bytes = old.out_bytes, j.out_hash = old.out_hash;

@@ -12,3 +12,6 @@ clembed_SOURCES += tools/embed_h5.c
 clembed_CPPFLAGS = $(AM_CPPFLAGS) $(HDF5_CFLAGS) -DHAVE_HDF5
 clembed_LDADD += $(HDF5_LIBS)
 endif
+
+TESTS += tests/corpus.sh
+EXTRA_DIST += tests/corpus.sh
