@@ -39,3 +39,9 @@ check-valgrind:
 # Layers: includes and calls run down them (README.md, "Hacking").
 TESTS += tests/layers.sh
 EXTRA_DIST += tests/layers.sh tools/check_layers.py
+
+# The fault switch (lib/runtime/fault.h) and a soak: failures are clean, nothing grows.
+check_PROGRAMS += tests/test_faults tests/test_soak
+tests_test_faults_LDADD = $(TEST_LDADD)
+tests_test_soak_LDADD = $(TEST_LDADD)
+TESTS += tests/test_faults tests/test_soak

@@ -295,7 +295,7 @@ static clembed_status alloc_scratch(clembed_context *ctx)
         size_t bytes = (size_t)scratch_size(ctx, d);
         cl_int err;
         cl_mem *m = scratch_mem(ctx, d);
-        *m = clCreateBuffer(ctx->cl, d->flags, bytes, NULL, &err);
+        *m = clembed__create_buffer(ctx->cl, d->flags, bytes, NULL, &err);
         if (!*m)
             return clembed__cl_fail(err, "%s: allocating %s (%zu bytes) for batch_tokens %u; a smaller "
                                     "batch_tokens (--batch-tokens) needs less", ctx->dev->info.name,

@@ -46,7 +46,7 @@ static clembed_status make_weight(clembed_context *ctx, const void *data, size_t
         memcpy(owned, data, bytes);
         data = owned;
     }
-    *out = clCreateBuffer(ctx->cl, CL_MEM_READ_ONLY | (in_place ? CL_MEM_USE_HOST_PTR : CL_MEM_COPY_HOST_PTR),
+    *out = clembed__create_buffer(ctx->cl, CL_MEM_READ_ONLY | (in_place ? CL_MEM_USE_HOST_PTR : CL_MEM_COPY_HOST_PTR),
                           bytes, (void *)data, &err);
     if (!*out) {
         free(owned);
