@@ -93,6 +93,12 @@ rc=$?
 [ $rc -eq 1 ] && grep -q "writing $tmp/full.f32.partial: File too large" "$tmp/err" && [ ! -e "$tmp/full.f32" ]
 check $? "a full disk (ulimit -f): exit 1, a message, no FILE"
 
+# A device failure (the fault switch, lib/runtime/fault.h): the lines and the device error.
+CLEMBED_FAULT=enqueue:40 run embed -m "$model" -i "$tmp/in.txt" -f npy -o "$tmp/fault.npy" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 1 ] && grep -q "in.txt: lines 1-300: device out of memory: .*CL_OUT_OF_RESOURCES" "$tmp/err" && [ ! -e "$tmp/fault.npy" ]
+check $? "a device error (CLEMBED_FAULT=enqueue:40): exit 1, the lines and the driver's error, no FILE"
+
 # Standard output keeps streaming, but the status tells.
 { head -n 50 "$tmp/in.txt"; printf 'bad \377\n'; } | run embed -m "$model" --window-bytes 1000 >"$tmp/part.jsonl" 2>"$tmp/err"
 rc=$?

@@ -1,4 +1,4 @@
-dist_noinst_SCRIPTS += tools/embed-cl.sh tools/setup.sh
+dist_noinst_SCRIPTS += tools/embed-cl.sh tools/setup.sh tools/corpus_memory.sh
 
 # clembed embed's streaming input, output writers and resume journal (tools/embed.h).
 clembed_LDADD += $(PTHREAD_LIBS)
@@ -15,3 +15,13 @@ endif
 
 TESTS += tests/corpus.sh
 EXTRA_DIST += tests/corpus.sh
+
+# HDF5 output read back by a C reader and h5py.
+TESTS += tests/h5.sh
+EXTRA_DIST += tests/h5.sh tests/h5_read.c
+if HAVE_HDF5
+check_PROGRAMS += tests/h5_read
+tests_h5_read_SOURCES = tests/h5_read.c
+tests_h5_read_CPPFLAGS = $(AM_CPPFLAGS) $(HDF5_CFLAGS)
+tests_h5_read_LDADD = $(HDF5_LIBS)
+endif
