@@ -87,6 +87,27 @@ rc3=$?
     [ $rc2 -eq 1 ] && grep -q ":1: the line holds a NUL byte" "$tmp/err" && [ $rc3 -eq 0 ] && [ "$(wc -l <"$tmp/esc.out")" -eq 2 ]
 check $? "JSON \"a\\u0000b\" is refused like a NUL byte in text, never embedded as \"a\"; an escaped backslash is fine"
 
+# ---- a 50 MB line: only the prefix truncation needs is tokenized ---------------------
+tr '\n' ' ' <"$bench" >"$tmp/para.txt"
+: >"$tmp/huge.txt"
+while [ "$(wc -c <"$tmp/huge.txt")" -lt 52428800 ]; do cat "$tmp/para.txt" "$tmp/para.txt" "$tmp/para.txt" "$tmp/para.txt" >>"$tmp/huge.txt"; done
+echo >>"$tmp/huge.txt"
+# The reference: a 2000-byte start of the line, cut at a space: short enough to be
+# tokenized whole, long enough to hold more tokens than the model keeps.
+head -c 2000 "$tmp/huge.txt" | sed 's/ [^ ]*$//' >"$tmp/start.txt"
+echo >>"$tmp/start.txt"
+if [ -x /usr/bin/time ]; then
+    /usr/bin/time -f %M -o "$tmp/peak" "$bin" embed -m "$model" -i "$tmp/huge.txt" -f f32 -o "$tmp/huge.f32" $devarg 2>"$tmp/err"
+    rc=$?
+    peak=$(tail -n 1 "$tmp/peak")
+    run embed -m "$model" -i "$tmp/start.txt" -f f32 -o "$tmp/start.f32" 2>>"$tmp/err"
+    [ $rc -eq 0 ] && [ "$peak" -lt 512000 ] && cmp -s "$tmp/huge.f32" "$tmp/start.f32"
+    check $? "a $(($(wc -c <"$tmp/huge.txt") / 1048576)) MiB line: peak $((peak / 1024)) MiB resident (under 500), the same vector as its start tokenized whole"
+else
+    ok "a 50 MB line # SKIP /usr/bin/time is not installed"
+fi
+rm -f "$tmp/huge.txt" "$tmp/para.txt"
+
 # ---- a full disk: a file-size limit ----------------------------------------------
 (ulimit -f 8; run embed -m "$model" -i "$tmp/in.txt" -f f32 -o "$tmp/full.f32") 2>"$tmp/err"
 rc=$?
