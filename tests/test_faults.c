@@ -30,6 +30,15 @@ static clembed_context *new_ctx(const clembed_model *m, size_t device)
 
 static const char *const kind_names[] = {"enqueue", "alloc", "write", "read"};
 
+/* Under valgrind (CI's stage sets CLEMBED_TEST_QUICK) only the first, a middle and the last
+ * call of each kind fail: every call is too slow there. */
+static int quick;
+
+static int tried(uint64_t nth, uint64_t of)
+{
+    return !quick || nth == 1 || nth == of || nth == (of + 1) / 2;
+}
+
 static void faults(const clembed_model *m, size_t device, const char *dn)
 {
     clembed_context *ctx = new_ctx(m, device);
@@ -55,7 +64,11 @@ static void faults(const clembed_model *m, size_t device, const char *dn)
         int k = run_kinds[r];
         uint64_t clean = 0, recovered = 0;
         char first_msg[256] = "";
+        uint64_t tries = 0;
         for (uint64_t nth = 1; nth <= per_embed[k]; nth++) {
+            if (!tried(nth, per_embed[k]))
+                continue;
+            tries++;
             clembed__fault_set(k, nth);
             rc = clembed_embed(ctx, texts, N_TEXTS, out, N_TEXTS * dim, NULL);
             clembed__fault_set(k, 0);
@@ -67,12 +80,11 @@ static void faults(const clembed_model *m, size_t device, const char *dn)
             rc = clembed_embed(ctx, texts, N_TEXTS, out, N_TEXTS * dim, NULL);
             recovered += rc == CLEMBED_OK && !memcmp(out, ref, N_TEXTS * dim * sizeof *out);
         }
-        ok(clean == per_embed[k], "%s: each of the %llu %s calls failing gives a clean error (%llu did; "
-           "first: %s)", dn, (unsigned long long)per_embed[k], kind_names[k], (unsigned long long)clean,
-           first_msg);
-        ok(recovered == per_embed[k], "%s: after each failed %s the context embeds the same bytes "
-           "(%llu of %llu)", dn, kind_names[k], (unsigned long long)recovered,
-           (unsigned long long)per_embed[k]);
+        ok(clean == tries, "%s: each of the %llu %s calls failing gives a clean error (%llu of %llu "
+           "tried did; first: %s)", dn, (unsigned long long)per_embed[k], kind_names[k],
+           (unsigned long long)clean, (unsigned long long)tries, first_msg);
+        ok(recovered == tries, "%s: after each failed %s the context embeds the same bytes "
+           "(%llu of %llu)", dn, kind_names[k], (unsigned long long)recovered, (unsigned long long)tries);
     }
     clembed_context_free(ctx);
 
@@ -81,9 +93,12 @@ static void faults(const clembed_model *m, size_t device, const char *dn)
     ctx = new_ctx(m, device);
     uint64_t allocs = clembed__fault_calls(CLEMBED__FAULT_ALLOC) - a0;
     clembed_context_free(ctx);
-    uint64_t clean = 0;
+    uint64_t clean = 0, tries = 0;
     char msg[256] = "";
     for (uint64_t nth = 1; nth <= allocs; nth++) {
+        if (!tried(nth, allocs))
+            continue;
+        tries++;
         clembed_context_params p;
         clembed_context_params_init(&p);
         char sel[32];
@@ -100,9 +115,9 @@ static void faults(const clembed_model *m, size_t device, const char *dn)
             snprintf(msg, sizeof msg, "%s", clembed_errmsg());
         clembed_context_free(rc == CLEMBED_OK ? c : NULL);
     }
-    ok(allocs > 10 && clean == allocs, "%s: each of a context's %llu buffer allocations failing gives "
-       "CLEMBED_ERR_DEVICE_MEMORY and no context (%llu did; last: %s)", dn, (unsigned long long)allocs,
-       (unsigned long long)clean, msg);
+    ok(allocs > 10 && clean == tries, "%s: each of a context's %llu buffer allocations failing gives "
+       "CLEMBED_ERR_DEVICE_MEMORY and no context (%llu of %llu tried did; last: %s)", dn,
+       (unsigned long long)allocs, (unsigned long long)clean, (unsigned long long)tries, msg);
     ctx = new_ctx(m, device);
     rc = ctx ? clembed_embed(ctx, texts, N_TEXTS, out, N_TEXTS * dim, NULL) : CLEMBED_ERR_INTERNAL;
     ok(rc == CLEMBED_OK && !memcmp(out, ref, N_TEXTS * dim * sizeof *out),
@@ -124,6 +139,7 @@ int main(void)
     if (!ok(rc == CLEMBED_OK, "open tiny-gelu-mean"))
         return done_testing();
     clembed_log_set_level(CLEMBED_LOG_ERROR);   /* the switch warns at each fault */
+    quick = getenv("CLEMBED_TEST_QUICK") != NULL;
     for (size_t d = 0; d < n_dev; d++)
         faults(m, idx[d], clembed__device_at(idx[d])->info.name);
     clembed_model_free(m);
