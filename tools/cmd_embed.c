@@ -726,7 +726,8 @@ int clembed_cmd_embed(int argc, char **argv)
                 j.in_offset = u->next_off;
                 j.in_hash = ehash_value(&u->hash_after);
                 j.lines_done = u->lines_after;
-                if (journal && (!eout_sync(out, &j.out_bytes, &j.out_hash) || !ejournal_write(journal, &j)))
+                /* Standard output is flushed here too: it streams window by window. */
+                if (!eout_sync(out, &j.out_bytes, &j.out_hash) || (journal && !ejournal_write(journal, &j)))
                     goto done;
             }
             unit_clear(u);

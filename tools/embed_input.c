@@ -284,5 +284,11 @@ int ein_next(ein *in, eline *l)
     }
     in->line[kept] = '\0';
     classify(in, l, in->line, kept, over);
+    if (in->cap > ((size_t)16 << 20)) {
+        /* A huge line does not keep its buffer for the rest of the run. */
+        free(in->line);
+        in->line = NULL;
+        in->cap = 0;
+    }
     return 1;
 }
