@@ -10,6 +10,19 @@
 #include <dirent.h>
 #include <unistd.h>
 
+/* Under ASan freed memory sits in its quarantine, so resident memory grows by design: the
+ * sanitizer build checks descriptors and leaks (LSan at exit), not resident memory. */
+#if defined(__SANITIZE_ADDRESS__)
+#define RSS_CHECKED 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RSS_CHECKED 0
+#endif
+#endif
+#ifndef RSS_CHECKED
+#define RSS_CHECKED 1
+#endif
+
 #define ROUNDS 8
 #define SETTLED 3   /* rounds after which nothing may grow */
 
@@ -72,8 +85,11 @@ static void soak(const clembed_model *m, size_t device, const char *dn, char **t
             grew = rss[r] - rss[SETTLED - 1];
         fd_grew |= fds[r] != fds[SETTLED - 1];
     }
-    ok(rc == CLEMBED_OK && grew < 2048, "%s: resident memory stops growing after round %d (grew %ld KiB "
-       "after it; KiB/fds per round:%s)", dn, SETTLED, grew, line);
+    if (RSS_CHECKED)
+        ok(rc == CLEMBED_OK && grew < 2048, "%s: resident memory stops growing after round %d (grew %ld KiB "
+           "after it; KiB/fds per round:%s)", dn, SETTLED, grew, line);
+    else
+        skip("%s: resident memory under ASan's quarantine (KiB/fds per round:%s)", dn, line);
     ok(rc == CLEMBED_OK && !fd_grew, "%s: open descriptors stop growing after round %d", dn, SETTLED);
     ok(same, "%s: every round gives the same bytes", dn);
 
