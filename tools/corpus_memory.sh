@@ -20,5 +20,5 @@ for n in $sizes; do
     read -r kib secs <"$tmp/time"
     printf '%8d lines  %6.1f MiB input  peak RSS %6.1f MiB  %7.1f s  output %s\n' "$n" \
         "$(awk -v b="$(wc -c <"$tmp/in.txt")" 'BEGIN { print b / 1048576 }')" \
-        "$(awk -v k="$kib" 'BEGIN { print k / 1024 }')" "$secs" "$(head -c 128 "$tmp/out.npy" | tr -d '\000' | sed -n "s/.*'shape': \(([0-9, ]*)\).*/\1/p")"
+        "$(awk -v k="$kib" 'BEGIN { print k / 1024 }')" "$secs" "$(head -c 128 "$tmp/out.npy" | tr -cd '[:print:]' | sed -n "s/.*'shape': \(([0-9, ]*)\).*/\1/p")"
 done
