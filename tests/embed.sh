@@ -15,7 +15,9 @@ failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
 check() { if [ "$1" -eq 0 ]; then ok "$2"; else notok "$2"; fi; }
-run() { if [ -n "$dev" ]; then "$bin" "$@" --device "$dev"; else "$bin" "$@"; fi; }
+# make check-valgrind sets CLEMBED_BIN_WRAPPER to run the command under memcheck.
+wrap=${CLEMBED_BIN_WRAPPER:-}
+run() { if [ -n "$dev" ]; then $wrap "$bin" "$@" --device "$dev"; else $wrap "$bin" "$@"; fi; }
 
 "$bin" embed --help >/dev/null 2>&1 || { echo "1..0 # SKIP $bin does not run"; exit 0; }
 if ! run embed -m "$model" </dev/null >/dev/null 2>"$tmp/err"; then

@@ -33,7 +33,7 @@ VALGRIND_CMD = $(LIBTOOL) --mode=execute valgrind -q --error-exitcode=9 --leak-c
 	--errors-for-leak-kinds=definite --suppressions=$(abs_top_srcdir)/tests/valgrind.supp
 check-valgrind:
 	$(MAKE) $(AM_MAKEFLAGS) check LOG_COMPILER="$(VALGRIND_CMD)" \
-		SH_LOG_COMPILER="CLEMBED_BIN_WRAPPER='$(VALGRIND_CMD)' $(SHELL)"
+		SH_LOG_COMPILER="env CLEMBED_BIN_WRAPPER='$(VALGRIND_CMD)' $(SHELL)"
 .PHONY: check-valgrind
 
 # Layers: includes and calls run down them (README.md, "Hacking").
@@ -58,3 +58,12 @@ TESTS += tests/test_devinfo
 check_PROGRAMS += tests/test_memlimit
 tests_test_memlimit_LDADD = $(TEST_LDADD)
 TESTS += tests/test_memlimit
+
+# The fault switch (lib/runtime/fault.h) and a soak: failures are clean, nothing grows.
+check_PROGRAMS += tests/test_faults tests/test_soak
+tests_test_faults_LDADD = $(TEST_LDADD)
+tests_test_soak_LDADD = $(TEST_LDADD)
+TESTS += tests/test_faults tests/test_soak
+
+# CI's sanitizer and valgrind stages (.ci/run runs them).
+EXTRA_DIST += .ci/sanitizers .ci/valgrind

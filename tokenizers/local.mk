@@ -57,3 +57,8 @@ check_PROGRAMS += tests/test_pylower
 tests_test_pylower_LDADD = $(TEST_LDADD)
 TESTS += tests/test_pylower
 EXTRA_DIST += tests/data/pylower.jsonl
+
+# Truncation that tokenizes a prefix equals the whole text cut (tokenizer.c).
+check_PROGRAMS += tests/test_tok_prefix
+tests_test_tok_prefix_LDADD = $(TEST_LDADD)
+TESTS += tests/test_tok_prefix

@@ -427,6 +427,70 @@ static clembed_status check_utf8(clembed__arena *a, const char **text, size_t *l
     return CLEMBED_OK;
 }
 
+/* ---- tokenizing only as far as truncation needs ------------------------------
+ *
+ * With right truncation of a single text to `keep` tokens, only the first tokens matter,
+ * yet the reference tokenizes the whole text and then cuts: a 50 MB line would cost
+ * gigabytes.  A prefix gives the same first tokens as the whole text when nothing near
+ * its end reaches back to them.  Normalizers (NFC composition, Precompiled and Replace
+ * patterns), pre-tokenizer look-aheads (ByteLevel's \s+(?!\S)), WordPiece's
+ * max_input_chars_per_word, added tokens and Unigram's best path all look at most a
+ * word or so ahead in practice, but not by a bound we can state for every
+ * tokenizer.json.  So the result is not trusted from one prefix: prefixes double in
+ * length until two in a row give more than `keep` tokens and agree on the first `keep`
+ * (ids, types and offsets).  A text whose first tokens are still unsettled (one word
+ * longer than the prefixes, say) ends in the whole text being tokenized, as before. */
+
+/* The first prefix's length in bytes: some 16 bytes a token, at least 4 KiB. */
+#define PREFIX_MIN 4096
+
+/* Where to cut text near `at`: before an ASCII space within the last 64 bytes when there is
+ * one, else at the character boundary at or before `at`. */
+static size_t prefix_cut(const char *text, size_t at)
+{
+    for (size_t i = at; i > 0 && at - i < 64; i--)
+        if (text[i] == ' ' || text[i] == '\n' || text[i] == '\t')
+            return i;
+    while (at > 0 && ((unsigned char)text[at] & 0xC0) == 0x80)
+        at--;
+    return at;
+}
+
+static int same_tokens(const clembed__etoks *a, const clembed__etoks *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const clembed__etok *x = &a->v[i], *y = &b->v[i];
+        if (x->id != y->id || x->type != y->type || x->s != y->s || x->e != y->e)
+            return 0;
+    }
+    return 1;
+}
+
+/* Encodes the first tokens of text (at least `keep` + 1 of them when it has more) into
+ * out: a settled prefix's tokens, or the whole text's. */
+static clembed_status encode_seq_prefix(clembed__arena *a, const clembed__tokenizer_impl *tk, const char *text,
+                                        size_t len, size_t keep, clembed__etoks *out)
+{
+    clembed__etoks prev = {0};
+    int have_prev = 0;
+    size_t at = keep * 16 > PREFIX_MIN ? keep * 16 : PREFIX_MIN;
+    while (at < len / 2 + 1 && at < len) {
+        size_t cut = prefix_cut(text, at);
+        clembed__etoks cur = {0};
+        clembed_status rc = encode_seq(a, tk, text, cut, 0, 0, &cur);
+        if (rc != CLEMBED_OK)
+            return rc;
+        if (have_prev && prev.n > keep && cur.n > keep && same_tokens(&prev, &cur, keep)) {
+            *out = cur;
+            return CLEMBED_OK;
+        }
+        prev = cur;
+        have_prev = 1;
+        at *= 2;
+    }
+    return encode_seq(a, tk, text, len, 0, 0, out);
+}
+
 /* Encodes without padding into `all` (arena memory). */
 static clembed_status encode_one(clembed__arena *a, const clembed__tokenizer_impl *tk, const char *text,
                                  size_t len, const char *pair, size_t pair_len, const resolved *r,
@@ -436,7 +500,10 @@ static clembed_status encode_one(clembed__arena *a, const clembed__tokenizer_imp
     clembed_status rc = check_utf8(a, &text, &len, r->replace_invalid, pair ? "first" : "input");
     if (rc == CLEMBED_OK && pair)
         rc = check_utf8(a, &pair, &pair_len, r->replace_invalid, "second");
-    if (rc == CLEMBED_OK)
+    size_t added = r->add_special ? clembed__post_added(tk->post, pair != NULL) : 0;
+    if (rc == CLEMBED_OK && r->truncate && !pair && !tk->trunc.left && added <= r->max_length)
+        rc = encode_seq_prefix(a, tk, text, len, r->max_length - added, &ea);
+    else if (rc == CLEMBED_OK)
         rc = encode_seq(a, tk, text, len, 0, 0, &ea);
     if (rc == CLEMBED_OK && pair)
         rc = encode_seq(a, tk, pair, pair_len, 1, 1, &eb);
@@ -444,7 +511,6 @@ static clembed_status encode_one(clembed__arena *a, const clembed__tokenizer_imp
         return rc;
     *truncated = 0;
     if (r->truncate) {
-        size_t added = r->add_special ? clembed__post_added(tk->post, pair != NULL) : 0;
         /* The reference subtracts in unsigned arithmetic; a wrapped (huge)
          * limit truncates nothing. */
         if (added <= r->max_length) {

@@ -11,7 +11,7 @@ static const struct {
 } commands[] = {
     {"info", clembed_cmd_info, "list OpenCL devices, the kernel cache and (with -m DIR) a model"},
     {"tokenize", clembed_cmd_tokenize, "print the tokens of each input line as JSON"},
-    {"embed", clembed_cmd_embed, "embed each input line (JSON lines, .npy or float32 out)"},
+    {"embed", clembed_cmd_embed, "embed each input line, streamed (JSON lines, .npy, float32 or HDF5 out; --resume)"},
     {"bench", clembed_cmd_bench, "throughput, memory and per-op device time on a corpus"},
 };
 

@@ -1,1 +1,27 @@
-dist_noinst_SCRIPTS += tools/embed-cl.sh tools/setup.sh
+dist_noinst_SCRIPTS += tools/embed-cl.sh tools/setup.sh tools/corpus_memory.sh
+
+# clembed embed's streaming input, output writers and resume journal (tools/embed.h).
+clembed_LDADD += $(PTHREAD_LIBS)
+clembed_SOURCES += tools/embed.h tools/embed_input.c tools/embed_output.c tools/embed_journal.c \
+	lib/core/fileio.c lib/core/fileio.h
+# HDF5 output (-f h5) when configure found libhdf5; a parallel writer for clembed-mpi
+# would take the same interface (tools/embed_h5.c).
+EXTRA_DIST += tools/embed_h5.c
+if HAVE_HDF5
+clembed_SOURCES += tools/embed_h5.c
+clembed_CPPFLAGS = $(AM_CPPFLAGS) $(HDF5_CFLAGS) -DHAVE_HDF5
+clembed_LDADD += $(HDF5_LIBS)
+endif
+
+TESTS += tests/corpus.sh
+EXTRA_DIST += tests/corpus.sh
+
+# HDF5 output read back by a C reader and h5py.
+TESTS += tests/h5.sh
+EXTRA_DIST += tests/h5.sh tests/h5_read.c
+if HAVE_HDF5
+check_PROGRAMS += tests/h5_read
+tests_h5_read_SOURCES = tests/h5_read.c
+tests_h5_read_CPPFLAGS = $(AM_CPPFLAGS) $(HDF5_CFLAGS)
+tests_h5_read_LDADD = $(HDF5_LIBS)
+endif

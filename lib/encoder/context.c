@@ -331,7 +331,7 @@ static clembed_status alloc_scratch(clembed_context *ctx)
         cl_mem *m = scratch_mem(ctx, d);
         if (!bytes)
             continue;   /* this model does without it */
-        *m = clCreateBuffer(ctx->cl, d->flags, bytes, NULL, &err);
+        *m = clembed__create_buffer(ctx->cl, d->flags, bytes, NULL, &err);
         if (!*m)
             return clembed__cl_fail(err, "%s: allocating %s (%zu bytes) for batch_tokens %u; a smaller "
                                     "batch_tokens (--batch-tokens) needs less", ctx->dev->info.name,

@@ -79,13 +79,13 @@ clembed_status clembed__encoder_run(clembed_context *ctx, uint32_t batch, uint32
     clembed__timeline_begin(&ctx->timeline);
     if (ctx->profiling)
         count_work(ctx, batch, seq);
-    RUN(CLEMBED__OP_WRITE, clEnqueueWriteBuffer(q, ctx->ids, CL_FALSE, 0, T * sizeof(int32_t),
-                                                ctx->h_ids, 0, NULL, EV), "writing token ids");
+    RUN(CLEMBED__OP_WRITE, clembed__enqueue_write(q, ctx->ids, T * sizeof(int32_t), ctx->h_ids, EV),
+        "writing token ids");
     if (gw[CLEMBED__GW_TYPE])
-        RUN(CLEMBED__OP_WRITE, clEnqueueWriteBuffer(q, ctx->types, CL_FALSE, 0, T * sizeof(int32_t),
-                                                    ctx->h_types, 0, NULL, EV), "writing token types");
-    RUN(CLEMBED__OP_WRITE, clEnqueueWriteBuffer(q, ctx->lens, CL_FALSE, 0, batch * sizeof(uint32_t),
-                                                ctx->h_lens, 0, NULL, EV), "writing lengths");
+        RUN(CLEMBED__OP_WRITE, clembed__enqueue_write(q, ctx->types, T * sizeof(int32_t), ctx->h_types, EV),
+            "writing token types");
+    RUN(CLEMBED__OP_WRITE, clembed__enqueue_write(q, ctx->lens, batch * sizeof(uint32_t), ctx->h_lens, EV),
+        "writing lengths");
 
     /* Embeddings: word, token type (NF_B), position (NF_C), the norm; ALBERT's then projected. */
     const int proj = (af & CLEMBED__A_EMB_PROJ) != 0;
@@ -247,9 +247,8 @@ clembed_status clembed__encoder_run(clembed_context *ctx, uint32_t batch, uint32
     RUN(CLEMBED__OP_L2, clembed__launch_l2norm(q, &ctx->k[CLEMBED__K_L2], cur, width, ctx->vec_out, ctx->out_dim,
                                                batch, ctx->out_dim, ctx->normalize == 1, EV),
         "truncation and normalization");
-    RUN(CLEMBED__OP_READ, clEnqueueReadBuffer(q, ctx->vec_out, CL_FALSE, 0,
-                                              (size_t)batch * ctx->out_dim * sizeof(float), ctx->h_out,
-                                              0, NULL, EV),
+    RUN(CLEMBED__OP_READ, clembed__enqueue_read(q, ctx->vec_out, (size_t)batch * ctx->out_dim * sizeof(float),
+                                                ctx->h_out, EV),
         "reading the vectors");
     return clembed__timeline_collect(&ctx->timeline, q);
 fail:

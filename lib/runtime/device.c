@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "runtime/device.h"
 #include "runtime/memory.h"
+#include "runtime/fault.h"
 #include "core/util.h"
 
 #include <ctype.h>
@@ -771,7 +772,7 @@ cl_mem clembed__device_weight_buffer(cl_context cl, const clembed__device *dev, 
         if (fake)
             err = CL_INVALID_HOST_PTR;
         else
-            m = clCreateBuffer(cl, CL_MEM_READ_ONLY | CL_MEM_USE_HOST_PTR, bytes, (void *)data, &err);
+            m = clembed__create_buffer(cl, CL_MEM_READ_ONLY | CL_MEM_USE_HOST_PTR, bytes, (void *)data, &err);
         if (m)
             return m;
         *in_place = 0;
@@ -783,7 +784,7 @@ cl_mem clembed__device_weight_buffer(cl_context cl, const clembed__device *dev, 
                           "to the device instead (CLEMBED_HOST_PTR=off does so from the start)",
                           dev->info.name, what, clembed__cl_error_name(err));
     }
-    m = clCreateBuffer(cl, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, (void *)data, &err);
+    m = clembed__create_buffer(cl, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, (void *)data, &err);
     if (!m)
         *rc = clembed__cl_fail(err, "%s: uploading weight '%s' (%zu bytes)", dev->info.name, what, bytes);
     return m;

@@ -1,6 +1,7 @@
 /* Building and launching the encoder's registry kernels (see launch.h). */
 #include "runtime/launch.h"
 #include "runtime/program.h"
+#include "runtime/fault.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -132,6 +133,14 @@ static size_t row_global(const clembed__kinst *ki, uint32_t rows)
     return ki->def->per_item ? round_up(rows, wg) : (size_t)rows * wg;
 }
 
+/* Every launch goes through here, where the fault switch can fail it (fault.h). */
+static cl_int enqueue(cl_command_queue q, cl_kernel k, cl_uint dims, const size_t *global,
+                      const size_t *local, cl_event *ev)
+{
+    cl_int err = clembed__fault(CLEMBED__FAULT_ENQUEUE);
+    return err != CL_SUCCESS ? err : clEnqueueNDRangeKernel(q, k, dims, NULL, global, local, 0, NULL, ev);
+}
+
 #define ARG(i, v) (err = err != CL_SUCCESS ? err : clSetKernelArg(k, (i), sizeof(v), &(v)))
 
 /* A buffer the kernel is given but does not read: any valid one will do. */
@@ -155,7 +164,7 @@ cl_int clembed__launch_embeddings(cl_command_queue q, const clembed__kinst *ki, 
     if (err != CL_SUCCESS)
         return err;
     size_t wg = clembed__local_size(ki), g2 = row_global(ki, rows);
-    return clEnqueueNDRangeKernel(q, k, 1, NULL, &g2, &wg, 0, NULL, ev);
+    return enqueue(q, k, 1, &g2, &wg, ev);
 }
 
 cl_int clembed__launch_add_layernorm(cl_command_queue q, const clembed__kinst *ki, cl_mem x,
@@ -174,7 +183,7 @@ cl_int clembed__launch_add_layernorm(cl_command_queue q, const clembed__kinst *k
     if (err != CL_SUCCESS)
         return err;
     size_t wg = clembed__local_size(ki), g2 = row_global(ki, rows);
-    return clEnqueueNDRangeKernel(q, k, 1, NULL, &g2, &wg, 0, NULL, ev);
+    return enqueue(q, k, 1, &g2, &wg, ev);
 }
 
 cl_int clembed__launch_bias_act(cl_command_queue q, const clembed__kinst *ki, cl_mem x, cl_mem bias,
@@ -188,7 +197,7 @@ cl_int clembed__launch_bias_act(cl_command_queue q, const clembed__kinst *ki, cl
     if (err != CL_SUCCESS)
         return err;
     size_t wg = clembed__local_size(ki), g = wg ? round_up(nvec, wg) : nvec;
-    return clEnqueueNDRangeKernel(q, k, 1, NULL, &g, wg ? &wg : NULL, 0, NULL, ev);
+    return enqueue(q, k, 1, &g, wg ? &wg : NULL, ev);
 }
 
 cl_int clembed__launch_attention(cl_command_queue q, const clembed__kinst *ki, cl_mem qkv,
@@ -211,7 +220,7 @@ cl_int clembed__launch_attention(cl_command_queue q, const clembed__kinst *ki, c
         return err;
     size_t wg[3] = {clembed__local_size(ki), 1, 1};
     size_t g[3] = {round_up(seq, wg[0]), a->heads, batch};
-    return clEnqueueNDRangeKernel(q, k, 3, NULL, g, wg, 0, NULL, ev);
+    return enqueue(q, k, 3, g, wg, ev);
 }
 
 cl_int clembed__launch_glu(cl_command_queue q, const clembed__kinst *ki, cl_mem x, cl_mem bias, cl_mem out,
@@ -226,7 +235,7 @@ cl_int clembed__launch_glu(cl_command_queue q, const clembed__kinst *ki, cl_mem 
     if (err != CL_SUCCESS)
         return err;
     size_t wg = clembed__local_size(ki), g = wg ? round_up(nvec, wg) : nvec;
-    return clEnqueueNDRangeKernel(q, k, 1, NULL, &g, wg ? &wg : NULL, 0, NULL, ev);
+    return enqueue(q, k, 1, &g, wg ? &wg : NULL, ev);
 }
 
 cl_int clembed__launch_qk_prep(cl_command_queue q, const clembed__kinst *ki, cl_mem qkv, cl_mem bias,
@@ -246,7 +255,7 @@ cl_int clembed__launch_qk_prep(cl_command_queue q, const clembed__kinst *ki, cl_
         return err;
     size_t n = (size_t)rows * (heads + 2 * (size_t)kv_heads);
     size_t wg = clembed__local_size(ki), g = wg ? round_up(n, wg) : n;
-    return clEnqueueNDRangeKernel(q, k, 1, NULL, &g, wg ? &wg : NULL, 0, NULL, ev);
+    return enqueue(q, k, 1, &g, wg ? &wg : NULL, ev);
 }
 
 cl_int clembed__launch_pooling(cl_command_queue q, const clembed__kinst *ki, cl_mem hidden,
@@ -261,7 +270,7 @@ cl_int clembed__launch_pooling(cl_command_queue q, const clembed__kinst *ki, cl_
         return err;
     size_t wg[2] = {clembed__local_size(ki), 1};
     size_t g[2] = {round_up(width, wg[0]), batch};
-    return clEnqueueNDRangeKernel(q, k, 2, NULL, g, wg, 0, NULL, ev);
+    return enqueue(q, k, 2, g, wg, ev);
 }
 
 cl_int clembed__launch_l2norm(cl_command_queue q, const clembed__kinst *ki, cl_mem in,
@@ -276,7 +285,7 @@ cl_int clembed__launch_l2norm(cl_command_queue q, const clembed__kinst *ki, cl_m
     if (err != CL_SUCCESS)
         return err;
     size_t wg = clembed__local_size(ki), g = (size_t)rows * wg;
-    return clEnqueueNDRangeKernel(q, k, 1, NULL, &g, &wg, 0, NULL, ev);
+    return enqueue(q, k, 1, &g, &wg, ev);
 }
 
 cl_int clembed__launch_gemm(cl_command_queue q, const clembed__kinst *ki, cl_mem a, cl_mem b,
@@ -299,5 +308,5 @@ cl_int clembed__launch_gemm(cl_command_queue q, const clembed__kinst *ki, cl_mem
     size_t tn = (size_t)clembed__kinst_param(ki, CLEMBED__P_TN);
     size_t vn = (size_t)clembed__kinst_param(ki, CLEMBED__P_VN);
     size_t g[2] = {round_up((n / vn + tn - 1) / tn, wg[0]), (m + tm - 1) / tm};
-    return clEnqueueNDRangeKernel(q, kr, 2, NULL, g, wg, 0, NULL, ev);
+    return enqueue(q, kr, 2, g, wg, ev);
 }

@@ -6,6 +6,7 @@
 
 #include "runtime/device.h"
 #include "runtime/kernels.h"
+#include "runtime/fault.h"
 
 #include <stdint.h>
 
