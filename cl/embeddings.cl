@@ -1,6 +1,6 @@
 /* Token embeddings of `rows` token rows, `width` wide: the word's row, plus
- * its token type's row (NF_B) and its position's row (NF_C: position
- * row % seq + pos_offset, sequences right-padded), normalized as the NF_*
+ * its token type's row (NF_B) and its position's row (NF_C: tpos[row] +
+ * pos_offset, tpos the token's place in its sequence), normalized as the NF_*
  * flags (common.cl) say.  The tables are float, or with WDT 1 or 2 half or
  * bfloat16, widened as they are read: their sum is first written to the
  * output row, then normalized there. */
@@ -24,7 +24,7 @@ void embeddings_f32(__global const int *ids, __global const int *type_ids,
                     __global const etype *word, __global const etype *pos,
                     __global const etype *type, __global const float *gamma,
                     __global const float *beta, __global float *out, const uint width,
-                    const uint seq, const int pos_offset, const float eps, const uint rows,
+                    __global const int *tpos, const int pos_offset, const float eps, const uint rows,
                     int flags)
 {
     __local float red[WG];
@@ -32,13 +32,13 @@ void embeddings_f32(__global const int *ids, __global const int *type_ids,
     __global float *o = out + (size_t)row * width;
 #if WDT == 0
     __global const float *w = word + (size_t)ids[row] * width;
-    __global const float *p = pos + ((flags & NF_C) ? (size_t)((int)(row % seq) + pos_offset) * width : 0);
+    __global const float *p = pos + ((flags & NF_C) ? (size_t)(tpos[row] + pos_offset) * width : 0);
     __global const float *ty = type + ((flags & NF_B) ? (size_t)type_ids[row] * width : 0);
 #define EMB_SUM1(k) (((flags & NF_B) ? w[k] + ty[k] : w[k]) + ((flags & NF_C) ? p[k] : 0.0f))
 #else
     {
         __global const etype *w = word + (size_t)ids[row] * width;
-        __global const etype *p = pos + ((flags & NF_C) ? (size_t)((int)(row % seq) + pos_offset) * width : 0);
+        __global const etype *p = pos + ((flags & NF_C) ? (size_t)(tpos[row] + pos_offset) * width : 0);
         __global const etype *ty = type + ((flags & NF_B) ? (size_t)type_ids[row] * width : 0);
         for (uint c = t; c < width; c += WG)
             o[c] = ((flags & NF_B) ? eload(c, w) + eload(c, ty) : eload(c, w)) +
@@ -83,7 +83,7 @@ void embeddings_f32_row(__global const int *ids, __global const int *type_ids,
                         __global const etype *word, __global const etype *pos,
                         __global const etype *type, __global const float *gamma,
                         __global const float *beta, __global float *out, const uint width,
-                        const uint seq, const int pos_offset, const float eps, const uint rows,
+                        __global const int *tpos, const int pos_offset, const float eps, const uint rows,
                         const int flags)
 {
     const uint row = get_global_id(0);
@@ -92,7 +92,7 @@ void embeddings_f32_row(__global const int *ids, __global const int *type_ids,
     __global float *o = out + (size_t)row * width;
     __global const etype *w = word + (size_t)ids[row] * width;
     __global const etype *ty = type + ((flags & NF_B) ? (size_t)type_ids[row] * width : 0);
-    __global const etype *p = pos + ((flags & NF_C) ? (size_t)((int)(row % seq) + pos_offset) * width : 0);
+    __global const etype *p = pos + ((flags & NF_C) ? (size_t)(tpos[row] + pos_offset) * width : 0);
 #if WDT == 0
     norm_row(w, ty, p, gamma, beta, o, o, width, eps, flags & ~NF_SUM);
 #else

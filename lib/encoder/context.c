@@ -239,7 +239,11 @@ static const struct scratch_def {
     {"token ids", offsetof(clembed_context, ids), CL_MEM_READ_ONLY, ROWS_T, COLS_1, 1, "host", "embeddings"},
     {"token types", offsetof(clembed_context, types), CL_MEM_READ_ONLY, ROWS_T, COLS_1, 1, "host",
      "embeddings"},
+    {"token positions", offsetof(clembed_context, tpos), CL_MEM_READ_ONLY, ROWS_T, COLS_1, 1, "host",
+     "embeddings, qk_prep"},
     {"lengths", offsetof(clembed_context, lens), CL_MEM_READ_ONLY, ROWS_B, COLS_1, 1, "host",
+     "attention, pooling"},
+    {"sequence offsets", offsetof(clembed_context, offs), CL_MEM_READ_ONLY, ROWS_B, COLS_1, 2, "host",
      "attention, pooling"},
     {"hidden states", offsetof(clembed_context, hidden), CL_MEM_READ_WRITE, ROWS_T, COLS_H, 1,
      "embeddings, layer norms", "GEMMs, pooling"},
@@ -341,9 +345,11 @@ static clembed_status alloc_scratch(clembed_context *ctx)
     const size_t T = ctx->batch_tokens, V = (size_t)ctx->max_batch * ctx->max_width * sizeof(float);
     ctx->h_ids = malloc(T * sizeof *ctx->h_ids);
     ctx->h_types = malloc(T * sizeof *ctx->h_types);
+    ctx->h_tpos = malloc(T * sizeof *ctx->h_tpos);
     ctx->h_lens = malloc(ctx->max_batch * sizeof *ctx->h_lens);
+    ctx->h_offs = malloc((ctx->max_batch + 1) * sizeof *ctx->h_offs);
     ctx->h_out = malloc(V);
-    if (!ctx->h_ids || !ctx->h_types || !ctx->h_lens || !ctx->h_out)
+    if (!ctx->h_ids || !ctx->h_types || !ctx->h_tpos || !ctx->h_lens || !ctx->h_offs || !ctx->h_out)
         return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
     return CLEMBED_OK;
 }
@@ -632,6 +638,8 @@ void clembed_context_free(clembed_context *ctx)
     free(ctx->h_ids);
     free(ctx->h_types);
     free(ctx->h_lens);
+    free(ctx->h_tpos);
+    free(ctx->h_offs);
     free(ctx->h_out);
     free(ctx);
 }

@@ -149,11 +149,11 @@ struct clembed_context {
     uint64_t scratch_bytes;
 
     /* scratch for one batch: context.c's scratch_defs lists them */
-    cl_mem ids, types, lens;
+    cl_mem ids, types, tpos, lens, offs;
     cl_mem hidden, normed, qkv, ctxb, inter, glu;
     cl_mem vec_a, vec_b, vec_out;
-    int32_t *h_ids, *h_types;
-    uint32_t *h_lens;
+    int32_t *h_ids, *h_types, *h_tpos;
+    uint32_t *h_lens, *h_offs;
     float *h_out;
 
     /* profiling: device time per CLEMBED__OP_* */
@@ -167,9 +167,11 @@ static inline int clembed__encoder_needs_prep(const clembed__encoder_config *c)
     return (c->arch->flags & (CLEMBED__A_ROTARY | CLEMBED__A_QK_NORM)) != 0;
 }
 
-/* One packed batch: `batch` sequences of at most `seq` tokens, right padded,
- * already in ctx->h_ids / h_types / h_lens.  Runs the encoder and the module
- * chain and reads batch * out_dim floats into ctx->h_out. */
+/* One packed batch of `batch` sequences, their rows back to back with no padding between them:
+ * sequence b's rows start at h_offs[b] (h_offs[batch] rows in all), its tokens are the first
+ * h_lens[b] (a sequence without tokens keeps one row), and ctx->h_ids / h_types / h_tpos hold
+ * each row's token, type and position in its sequence.  seq is the most rows of a sequence.
+ * Runs the encoder and the module chain and reads batch * out_dim floats into ctx->h_out. */
 clembed_status clembed__encoder_run(clembed_context *ctx, uint32_t batch, uint32_t seq);
 
 /* A tokenized sequence: ids and type ids (NULL: all 0), special tokens included. */

@@ -204,6 +204,34 @@ static void norm_ref(const double *v, size_t n, const float *g, const float *be,
         out[c] = (float)((v[c] - mean) * rstd * g[c] + ((flags & CLEMBED__NF_BETA) ? be[c] : 0.0));
 }
 
+/* Token positions as the encoder packs them: row r is position r % seq (sequences of seq rows). */
+static clembed_status make_tpos(clembed__op_bench *b, int slot, uint32_t rows, uint32_t seq)
+{
+    int32_t *tp = malloc((rows ? rows : 1) * sizeof *tp);
+    if (!tp)
+        return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
+    for (uint32_t r = 0; r < rows; r++)
+        tp[r] = (int32_t)(r % seq);
+    clembed_status rc = make_buf(b, slot, tp, rows * sizeof *tp);
+    free(tp);
+    return rc;
+}
+
+/* Packed sequences as the encoder lays them out: lengths (the first sequence full, one empty
+ * where there are three or more, the rest random in 1..S), each given max(len, 1) rows from
+ * offs[b]; returns the rows in all. */
+static uint32_t pack_lens(uint64_t *st, uint32_t B, uint32_t S, uint32_t *lens, uint32_t *offs)
+{
+    uint32_t rows = 0;
+    for (uint32_t i = 0; i < B; i++) {
+        lens[i] = i == 0 ? S : i == 2 ? 0 : 1 + (uint32_t)(splitmix(st) % S);
+        offs[i] = rows;
+        rows += lens[i] ? lens[i] : 1;
+    }
+    offs[B] = rows;
+    return rows;
+}
+
 static clembed_status setup_emb(clembed__op_bench *b, uint64_t *st, uint64_t seed)
 {
     static const int variants[4] = {
@@ -245,7 +273,7 @@ static clembed_status setup_emb(clembed__op_bench *b, uint64_t *st, uint64_t see
     if ((rc = make_buf(b, 0, ids, T * sizeof *ids)) || (rc = make_buf(b, 1, types, T * sizeof *types)) ||
         (rc = make_weight_buf(b, 2, w, (size_t)V * H)) || (rc = make_weight_buf(b, 3, p, (size_t)P * H)) ||
         (rc = make_weight_buf(b, 4, ty, (size_t)NT * H)) || (rc = make_buf(b, 5, g, H * 4)) ||
-        (rc = make_buf(b, 6, be, H * 4)))
+        (rc = make_buf(b, 6, be, H * 4)) || (rc = make_tpos(b, 7, T, S)))
         goto out;
     b->bytes = 4.0 * T * H * 4 + 8.0 * T;
     b->flops = 10.0 * T * H;
@@ -353,22 +381,22 @@ static clembed_status setup_attn(clembed__op_bench *b, uint64_t *st, uint64_t se
         a->win_left = 5;
     float *qkv = rand_array(st, n, -1, 1), *bias = rand_array(st, W, -0.5f, 0.5f);
     float *pb = rand_array(st, NH * PB, -1, 1);
-    uint32_t *lens = malloc(B * sizeof *lens);
+    uint32_t *lens = malloc(B * sizeof *lens), *offs = malloc((B + 1) * sizeof *offs);
     double *sc = malloc(S * sizeof *sc);
     clembed_status rc = CLEMBED_OK;
-    if (!qkv || !bias || !pb || !lens || !sc || !b->ref) {
+    if (!qkv || !bias || !pb || !lens || !offs || !sc || !b->ref) {
         rc = clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
         goto out;
     }
     double flops = 0;
-    for (uint32_t i = 0; i < B; i++)
-        lens[i] = i == 0 ? S : 1 + (uint32_t)(splitmix(st) % S);
+    const uint32_t rows = pack_lens(st, B, S, lens, offs);
+    b->out_n = (size_t)rows * H;
     memset(b->ref, 0, (size_t)T * H * sizeof(float));
     for (uint32_t bi = 0; bi < B; bi++)
         for (uint32_t h = 0; h < NH; h++)
             for (uint32_t i = 0; i < lens[bi]; i++) {
                 const uint32_t kh = h / a->kv_group;
-                const float *qr = qkv + ((size_t)bi * S + i) * W + (size_t)h * D;
+                const float *qr = qkv + ((size_t)offs[bi] + i) * W + (size_t)h * D;
                 double mx = -INFINITY, sum = 0;
                 for (uint32_t j = 0; j < lens[bi]; j++) {
                     int seen = !((a->flags & CLEMBED__AF_CAUSAL) && j > i) &&
@@ -378,7 +406,7 @@ static clembed_status setup_attn(clembed__op_bench *b, uint64_t *st, uint64_t se
                         sc[j] = -INFINITY;
                         continue;
                     }
-                    const float *kr = qkv + ((size_t)bi * S + j) * W + a->k_col + (size_t)kh * D;
+                    const float *kr = qkv + ((size_t)offs[bi] + j) * W + a->k_col + (size_t)kh * D;
                     double d = 0;
                     for (uint32_t e = 0; e < D; e++)
                         d += ((double)qr[e] + bias[h * D + e]) * ((double)kr[e] + bias[a->k_col + kh * D + e]);
@@ -389,24 +417,25 @@ static clembed_status setup_attn(clembed__op_bench *b, uint64_t *st, uint64_t se
                 }
                 for (uint32_t j = 0; j < lens[bi]; j++)
                     sum += (sc[j] = exp(sc[j] - mx));
-                float *o = b->ref + ((size_t)bi * S + i) * H + (size_t)h * D;
+                float *o = b->ref + ((size_t)offs[bi] + i) * H + (size_t)h * D;
                 for (uint32_t e = 0; e < D; e++) {
                     double acc = 0;
                     for (uint32_t j = 0; j < lens[bi]; j++)
-                        acc += sc[j] * ((double)qkv[((size_t)bi * S + j) * W + a->v_col + kh * D + e] +
+                        acc += sc[j] * ((double)qkv[((size_t)offs[bi] + j) * W + a->v_col + kh * D + e] +
                                         bias[a->v_col + kh * D + e]);
                     o[e] = (float)(acc / sum);
                 }
                 flops += 4.0 * lens[bi] * D;
             }
     if ((rc = make_buf(b, 0, qkv, n * 4)) || (rc = make_buf(b, 1, bias, W * 4)) ||
-        (rc = make_buf(b, 2, lens, B * sizeof *lens)) || (rc = make_buf(b, 3, pb, NH * PB * 4)))
+        (rc = make_buf(b, 2, lens, B * sizeof *lens)) || (rc = make_buf(b, 3, pb, NH * PB * 4)) ||
+        (rc = make_buf(b, 4, offs, (B + 1) * sizeof *offs)))
         goto out;
     a->posb = b->in[3];
-    b->bytes = 4.0 * T * (H + W);
+    b->bytes = 4.0 * rows * (H + W);
     b->flops = flops;
 out:
-    free(qkv), free(bias), free(pb), free(lens), free(sc);
+    free(qkv), free(bias), free(pb), free(lens), free(offs), free(sc);
     return rc;
 }
 
@@ -475,7 +504,7 @@ static clembed_status setup_prep(clembed__op_bench *b, uint64_t *st, uint64_t se
     if ((rc = make_buf(b, 0, qkv, n * 4)) || (rc = make_buf(b, 1, bias, W * 4)) ||
         (rc = make_buf(b, 2, qn, D * 4)) || (rc = make_buf(b, 3, kn, D * 4)) ||
         (rc = make_buf(b, 4, ct, (size_t)S * (half ? half : 1) * 4)) ||
-        (rc = make_buf(b, 5, sn, (size_t)S * (half ? half : 1) * 4)))
+        (rc = make_buf(b, 5, sn, (size_t)S * (half ? half : 1) * 4)) || (rc = make_tpos(b, 6, T, S)))
         goto out;
     b->bytes = 2.0 * n * 4;
     b->flops = 10.0 * n;
@@ -523,20 +552,19 @@ static clembed_status setup_pool(clembed__op_bench *b, uint64_t *st, uint64_t se
         b->order |= modes[k] << (3 * k);
     b->skip = (uint32_t)(seed % 4);
     float *x = rand_array(st, n, -2, 2);
-    uint32_t *lens = malloc((B ? B : 1) * sizeof *lens);
+    uint32_t *lens = malloc((B ? B : 1) * sizeof *lens), *offs = malloc((B + 1) * sizeof *offs);
     clembed_status rc = CLEMBED_OK;
-    if (!x || !lens || !b->ref) {
+    if (!x || !lens || !offs || !b->ref) {
         rc = clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
         goto out;
     }
-    for (uint32_t i = 0; i < B; i++)
-        lens[i] = i == 0 ? S : 1 + (uint32_t)(splitmix(st) % S);
+    const uint32_t rows = pack_lens(st, B, S, lens, offs);
     b->out_n = (size_t)B * b->n_modes * W;
     for (uint32_t bi = 0; bi < B; bi++) {
         uint32_t len = lens[bi], start = b->skip < len ? b->skip : len;
         for (uint32_t c = 0; c < W; c++) {
             double mx = -INFINITY, sum = 0, ws = 0, wt = 0;
-            const float *col = x + (size_t)bi * S * W + c;
+            const float *col = x + (size_t)offs[bi] * W + c;
             for (uint32_t j = start; j < len; j++) {
                 double v = col[(size_t)j * W];
                 mx = v > mx ? v : mx;
@@ -555,12 +583,13 @@ static clembed_status setup_pool(clembed__op_bench *b, uint64_t *st, uint64_t se
                 b->ref[((size_t)bi * b->n_modes + k) * W + c] = (float)r[modes[k]];
         }
     }
-    if ((rc = make_buf(b, 0, x, n * 4)) || (rc = make_buf(b, 1, lens, B * sizeof *lens)))
+    if ((rc = make_buf(b, 0, x, n * 4)) || (rc = make_buf(b, 1, lens, B * sizeof *lens)) ||
+        (rc = make_buf(b, 2, offs, (B + 1) * sizeof *offs)))
         goto out;
-    b->bytes = (double)n * 4 + (double)b->n_modes * B * W * 4;
-    b->flops = 5.0 * n;
+    b->bytes = (double)rows * W * 4 + (double)b->n_modes * B * W * 4;
+    b->flops = 5.0 * rows * W;
 out:
-    free(x), free(lens);
+    free(x), free(lens), free(offs);
     return rc;
 }
 
@@ -775,8 +804,8 @@ static cl_int launch(clembed__op_bench *b, const clembed__kinst *ki, cl_event *e
     }
     case K_EMB:
         return clembed__launch_embeddings(b->q, ki, b->in[0], b->in[1], b->in[2], b->in[3], b->in[4],
-                                          b->in[5], b->in[6], b->out, s->tokens, s->hidden,
-                                          s->seq ? s->seq : s->tokens, b->pos_offset, b->eps, b->flags, ev);
+                                          b->in[5], b->in[6], b->out, s->tokens, s->hidden, b->in[7],
+                                          b->pos_offset, b->eps, b->flags, ev);
     case K_LN:
         return clembed__launch_add_layernorm(b->q, ki, b->in[0], b->in[1], b->in[2], b->in[3],
                                              b->in[4], b->out, b->in[2], s->tokens, s->hidden, b->eps,
@@ -789,14 +818,14 @@ static cl_int launch(clembed__op_bench *b, const clembed__kinst *ki, cl_event *e
                                    s->inter, b->act, ev);
     case K_PREP:
         return clembed__launch_qk_prep(b->q, ki, b->in[0], b->in[1], b->in[2], b->in[3], b->in[4], b->in[5],
-                                       s->tokens, 3 * s->hidden, s->heads, b->kv_heads,
-                                       s->seq ? s->seq : s->tokens, b->rope_dim, b->eps, b->flags, ev);
+                                       b->in[6], s->tokens, 3 * s->hidden, s->heads, b->kv_heads, b->rope_dim,
+                                       b->eps, b->flags, ev);
     case K_ATTN:
-        return clembed__launch_attention(b->q, ki, b->in[0], b->in[1], b->in[2], b->out, s->batch,
+        return clembed__launch_attention(b->q, ki, b->in[0], b->in[1], b->in[2], b->in[4], b->out, s->batch,
                                          s->seq, &b->attn, ev);
     case K_POOL:
-        return clembed__launch_pooling(b->q, ki, b->in[0], b->in[1], b->out, s->batch, s->seq,
-                                       s->hidden, b->order, b->n_modes, b->skip, ev);
+        return clembed__launch_pooling(b->q, ki, b->in[0], b->in[1], b->in[2], b->out, s->batch, s->hidden,
+                                       b->order, b->n_modes, b->skip, ev);
     case K_GEMM:
         return clembed__launch_gemm(b->q, ki, b->in[0], b->in[1], b->normalize ? b->in[2] : NULL, b->out,
                                     s->tokens, s->inter, s->hidden, b->act, ev);
