@@ -205,6 +205,108 @@ void attention_f32_row(__global const float *qkv, __global const float *bias,
         vstoreV(acc[v] * inv + vloadV(v, bias + vc), v, o);
 }
 
+/* QB queries of one head per work-item, one per lane of a floatQ: each key and value row is
+ * read once for the block, its elements broadcast against the block's queries, and one vector
+ * exp serves the block's scores for a key.  The online softmax runs per lane over tiles of KT
+ * keys.  No local memory and no barriers: for CPU drivers.  The scale goes into the queries
+ * and the key bias into one dot product per query, the value bias is added at the end.
+ * Grid: (ceil(seq / QB) rounded up to WG, heads, sequences). */
+#ifndef QB
+#define QB 8
+#endif
+#define floatQ CAT(float, QB)
+#define intQ CAT(int, QB)
+#define vloadQ CAT(vload, QB)
+#define vstoreQ CAT(vstore, QB)
+
+__kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
+void attention_f32_qblock(__global const float *qkv, __global const float *bias,
+                          __global const uint *lens, __global const uint *offs, __global float *out,
+                          const uint seq, const uint ld, const uint q_col, const uint k_col,
+                          const uint v_col, const uint kv_group, const float scale,
+                          __global const float *posb, const uint pb_stride, const uint pb_center,
+                          const int flags, const int win_left, const int win_right)
+{
+    const uint i0 = get_global_id(0) * QB, h = get_global_id(1), b = get_global_id(2);
+    const uint rows = offs[b + 1] - offs[b];
+    if (i0 >= rows)
+        return;
+    const uint len = lens[b], heads = get_global_size(1);
+    const size_t base = offs[b], ow = (size_t)heads * HEAD_DIM;
+    const uint qc = q_col + h * HEAD_DIM, kc = k_col + (h / kv_group) * HEAD_DIM;
+    const uint vc = v_col + (h / kv_group) * HEAD_DIM;
+
+    /* The block's queries, transposed into lanes; each lane's keys [lo, hi), none past len. */
+    float lane[QB];
+    int lo_l[QB], hi_l[QB];
+    floatQ q[HEAD_DIM], acc[HEAD_DIM];
+    uint lo_all = len, hi_all = 0;
+    for (uint t = 0; t < QB; t++) {
+        uint lo = 0, hi = 0;
+        if (i0 + t < len) {
+            key_range(i0 + t, len, flags, win_left, win_right, &lo, &hi);
+            lo_all = min(lo_all, lo);
+            hi_all = max(hi_all, hi);
+        }
+        lo_l[t] = (int)lo;
+        hi_l[t] = (int)hi;
+    }
+    const intQ lov = vloadQ(0, lo_l), hiv = vloadQ(0, hi_l);
+    floatQ qb = 0.0f;
+    for (uint d = 0; d < HEAD_DIM; d++) {
+        for (uint t = 0; t < QB; t++)
+            lane[t] = i0 + t < len ? (qkv[(base + i0 + t) * ld + qc + d] + bias[qc + d]) * scale : 0.0f;
+        q[d] = vloadQ(0, lane);
+        qb += q[d] * bias[kc + d];
+        acc[d] = 0.0f;
+    }
+    __global const float *pb = posb + (size_t)h * pb_stride + pb_center;
+    floatQ m = -INFINITY, l = 0.0f, s[KT];
+    for (uint j0 = lo_all; j0 < hi_all; j0 += KT) {
+        const uint nk = min((uint)KT, hi_all - j0);
+        floatQ tmax = m;
+        for (uint r = 0; r < nk; r++) {
+            const uint j = j0 + r;
+            __global const float *k = qkv + (base + j) * ld + kc;
+            floatQ dot = qb;
+            for (uint d = 0; d < HEAD_DIM; d++)
+                dot += q[d] * k[d];
+            if (flags & AF_POS_BIAS) {
+                for (uint t = 0; t < QB; t++)
+                    lane[t] = pb[(int)j - (int)(i0 + t)];
+                dot += vloadQ(0, lane);
+            }
+            const intQ jv = (intQ)(int)j;
+            s[r] = select((floatQ)(-INFINITY), dot, jv >= lov && jv < hiv);
+            tmax = fmax(tmax, s[r]);
+        }
+        /* lanes without a key so far keep -inf: measure them from 0 so no inf - inf appears */
+        const floatQ ref = select(tmax, (floatQ)0.0f, isinf(tmax));
+        const floatQ c = exp(m - ref);
+        l *= c;
+        for (uint d = 0; d < HEAD_DIM; d++)
+            acc[d] *= c;
+        for (uint r = 0; r < nk; r++) {
+            const floatQ p = exp(s[r] - ref);
+            __global const float *v = qkv + (base + j0 + r) * ld + vc;
+            l += p;
+            for (uint d = 0; d < HEAD_DIM; d++)
+                acc[d] += p * v[d];
+        }
+        m = tmax;
+    }
+    /* Lanes that are tokens: the weighted values plus the value bias; rows past the tokens: 0. */
+    const floatQ inv = select((floatQ)0.0f, 1.0f / l, l > 0.0f);
+    for (uint t = 0; t < QB; t++)
+        lane[t] = i0 + t < len ? 1.0f : 0.0f;
+    const floatQ on = vloadQ(0, lane);
+    for (uint d = 0; d < HEAD_DIM; d++) {
+        vstoreQ(acc[d] * inv + on * bias[vc + d], 0, lane);
+        for (uint t = 0; t < QB && i0 + t < rows; t++)
+            out[(base + i0 + t) * ow + h * HEAD_DIM + d] = lane[t];
+    }
+}
+
 /* Queries and keys made ready for attention, in place in the fused QKV rows
  * ([rows, ld], see attention.cl): one work-item per row and head slot, slots
  * 0 .. heads-1 the query heads, then kv_heads key heads, then kv_heads value

@@ -132,6 +132,18 @@ static int fits_attention_row(const clembed__kernel_def *k, const int *v, const 
     return fits_attention(k, v, s, dev, why);
 }
 
+/* The query-block variant: QB queries in the lanes of a vector. */
+static int fits_attention_qblock(const clembed__kernel_def *k, const int *v, const clembed__shape *s,
+                                 const clembed__device *dev, const char **why)
+{
+    int qb = clembed__kparam(k, v, CLEMBED__P_QB, 8);
+    if (qb != 4 && qb != 8 && qb != 16) {
+        *why = "QB must be 4, 8 or 16";
+        return 0;
+    }
+    return fits_heads(k, v, s, dev, why);
+}
+
 /* ---- the table ---------------------------------------------------------------------------- */
 
 #define P(p, def, flags, ...) {#p, CLEMBED__P_##p, def, flags, {__VA_ARGS__}}
@@ -165,7 +177,9 @@ const clembed__kernel_def clembed__kernels[] = {
     {"attention", "row", "attention_f32_row", "attention", wg_kt_fits, fits_attention_row,
      {P(WG, 8, 0, WG_ROW_CHOICES), P(KT, 32, CLEMBED__PF_SHRINK, KT_CHOICES),
       P(VEC, 16, VECTOR, VEC_CHOICES)},
-     1, 1, 1, 0},
+     0, 1, 1, 0},
+    {"attention", "qblock", "attention_f32_qblock", "attention", wg_kt_fits, fits_attention_qblock,
+     {P(WG, 1, 0, 1, 2, 4, 8), P(KT, 16, 0, KT_CHOICES), P(QB, 16, 0, 4, 8, 16)}, 1, 1, 1, 0},
     /* Its source's attention kernels require a work-group size: no driver's choice here. */
     {"qk_prep", "slot", "qk_prep_f32", "attention", wg_fits, fits_heads, {P(WG, 64, 0, WG_CHOICES)}, 0, 0, 1, 0},
     {"glu", "vec", "glu_f32", "activation", wg_or_driver_fits, fits_vec_divides_row,

@@ -32,7 +32,7 @@ enum { CLEMBED__WDT_F32 = 0, CLEMBED__WDT_F16 = 1, CLEMBED__WDT_BF16 = 2 };
 
 /* Tunable parameters by id; their names are the -D macros of the kernels and the keys of
  * profiles.  Code reads a kernel's values by id (clembed__kparam), never by position. */
-#define CLEMBED__PARAM_LIST(X) X(WG) X(VEC) X(KT) X(TM) X(TN) X(VN)
+#define CLEMBED__PARAM_LIST(X) X(WG) X(VEC) X(KT) X(TM) X(TN) X(VN) X(QB)
 typedef enum clembed__param_id {
     CLEMBED__P_NONE = 0,   /* an unused slot */
 #define CLEMBED_X_(p) CLEMBED__P_##p,

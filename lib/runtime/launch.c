@@ -219,7 +219,8 @@ cl_int clembed__launch_attention(cl_command_queue q, const clembed__kinst *ki, c
     if (err != CL_SUCCESS)
         return err;
     size_t wg[3] = {clembed__local_size(ki), 1, 1};
-    size_t g[3] = {round_up(seq, wg[0]), a->heads, batch};
+    const uint32_t qb = (uint32_t)clembed__kinst_param(ki, CLEMBED__P_QB);   /* queries per work-item */
+    size_t g[3] = {round_up((seq + qb - 1) / qb, wg[0]), a->heads, batch};
     return enqueue(q, k, 3, g, wg, ev);
 }
 
