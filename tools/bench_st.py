@@ -27,7 +27,7 @@ texts sorted by token count, longest first, at most N padded tokens each
 (clembed, sentence-transformers, onnxruntime, clembed, ...) so that a noisy
 machine slows them alike; the report gives each one's median throughput and
 the medians of the per-round ratios.  Needs tools/requirements-reference.txt
-(and onnx, onnxruntime for the third)."""
+(onnx and onnxruntime included)."""
 
 import argparse
 import json
