@@ -30,10 +30,34 @@
 #define vstoreN CAT(vstore, VN)
 #endif
 
+/* B as stored (WDT): float, half (widened by vload_half, core OpenCL C without cl_khr_fp16), or
+ * bfloat16 (the top half of a float). */
+#ifndef WDT
+#define WDT 0
+#endif
+#if WDT == 1
+#define btype half
+#if VN == 1
+#define loadB(i, p) vload_half(i, p)
+#else
+#define loadB CAT(vload_half, VN)
+#endif
+#elif WDT == 2
+#define btype ushort
+#if VN == 1
+#define loadB(i, p) as_float((uint)(p)[i] << 16)
+#else
+#define loadB(i, p) CAT(as_float, VN)(CAT(convert_uint, VN)(CAT(vload, VN)(i, p)) << 16)
+#endif
+#else
+#define btype float
+#define loadB vloadN
+#endif
+
 DEFINE_ACT(floatN, act_n)
 
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
-void gemm_nn_f32(__global const float *a, __global const float *b, __global const float *bias,
+void gemm_nn_f32(__global const float *a, __global const btype *b, __global const float *bias,
                  __global float *c, const uint m, const uint n, const uint k, const int has_bias,
                  const int act)
 {
@@ -63,10 +87,10 @@ void gemm_nn_f32(__global const float *a, __global const float *b, __global cons
         for (uint t = 0; t < TN; t++)
             acc[r][t] = (floatN)0.0f;
     for (uint q = 0; q < k; q++) {
-        __global const float *brow = b + q * n;
+        __global const btype *brow = b + q * n;
         floatN bv[TN];
         for (uint t = 0; t < TN; t++)
-            bv[t] = vloadN(vc[t], brow);
+            bv[t] = loadB(vc[t], brow);
         for (uint r = 0; r < TM; r++) {
             const floatN av = (floatN)a[ar[r] + q];
             for (uint t = 0; t < TN; t++)

@@ -1,8 +1,8 @@
-/* Sentence-transformers pooling over right-padded sequences, and L2
+/* Sentence-transformers pooling over packed sequences, and L2
  * normalization.
  *
- * pooling_f32: hidden is [batch * seq, width]; lens the unpadded lengths;
- * positions below `skip` (an excluded prompt) do not count.  out is
+ * pooling_f32: hidden is [rows, width], sequence b's tokens its lens[b] rows
+ * from offs[b]; positions below `skip` (an excluded prompt) do not count.  out is
  * [batch, n_modes * width]: the modes concatenated in the order `order`
  * packs them, 3 bits each from the lowest (POOL_* numbers; a mode may
  * repeat).  Where no position counts, the results are those of
@@ -16,15 +16,15 @@
 #define POOL_LAST 5u
 
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
-void pooling_f32(__global const float *hidden, __global const uint *lens, __global float *out,
-                 const uint seq, const uint width, const uint order, const uint n_modes,
+void pooling_f32(__global const float *hidden, __global const uint *lens, __global const uint *offs,
+                 __global float *out, const uint width, const uint order, const uint n_modes,
                  const uint skip)
 {
     const uint c = get_global_id(0), b = get_global_id(1);
     if (c >= width)
         return;
     const uint len = lens[b], start = min(skip, len);
-    __global const float *x = hidden + (size_t)b * seq * width + c;
+    __global const float *x = hidden + (size_t)offs[b] * width + c;
     float mx = -INFINITY, sum = 0.0f, wsum = 0.0f, wtot = 0.0f;
     for (uint j = start; j < len; j++) {
         const float v = x[(size_t)j * width];

@@ -393,6 +393,14 @@ typedef struct clembed_context_params {
                                   prompt, if any */
     const char *prompt;        /* literal prompt; overrides prompt_name; "" = none */
     int         profiling;     /* 1: record per-op device times (clembed_context_op_times) */
+    const char *precision;     /* how the encoder's matrices and embedding tables are stored on
+                                  the device: "fp32"; "fp16" (16 bits: half, or bfloat16 for a
+                                  BF16 model; GEMMs then run on clembed's kernel; vectors within
+                                  cosine 0.9999 of fp32 for an F32 model); NULL or "auto" = the
+                                  CLEMBED_PRECISION environment variable if set, else the file's
+                                  own dtype where the GEMMs run on clembed's kernel (lossless: an
+                                  F16 or BF16 model keeps its 16 bits) and fp32 where they run on
+                                  CLBlast or a host BLAS.  Arithmetic is fp32 in every case. */
 } clembed_context_params;
 
 /* Defaults: everything 0 or NULL except size and normalize (-1). */
@@ -400,8 +408,9 @@ CLEMBED_API void clembed_context_params_init(clembed_context_params *p);
 
 /* Creates a context for `model` (which must outlive it) on a device.
  * params may be NULL (defaults).  Errors: CLEMBED_ERR_UNSUPPORTED for a
- * model this encoder does not run (it runs BERT encoders: model_type "bert",
- * with a Pooling module and Dense/Normalize modules after it);
+ * model this encoder does not run (clembed_model_open() already refuses the
+ * architectures it does not know; the chain must be the transformer, a
+ * Pooling module and Dense/Normalize modules after it);
  * CLEMBED_ERR_NOT_FOUND for an unknown device or prompt name;
  * CLEMBED_ERR_INVALID_ARG for a device selector that matches several devices;
  * CLEMBED_ERR_DEVICE_MEMORY when the weights and the scratch for
@@ -441,6 +450,12 @@ typedef struct clembed_op_time {
     const char *op;       /* op or GEMM name; static */
     double      seconds;
     uint64_t    calls;
+    double      flops;    /* the floating-point operations it had to do (a multiply-add counts
+                           * 2), and the bytes it had to move at least: with a device's probed
+                           * peaks (clembed_device_probe), how near its roofline it ran */
+    double      bytes;
+    const char *provider; /* a GEMM's provider ("kernel", "clblast", "blas"); NULL for the
+                           * other ops.  Static */
 } clembed_op_time;
 
 /* Fills up to `cap` entries (times may be NULL when cap is 0) and returns the
@@ -448,11 +463,15 @@ typedef struct clembed_op_time {
 CLEMBED_API size_t clembed_context_op_times(const clembed_context *ctx, clembed_op_time *times,
                                             size_t cap);
 
-/* Bytes the context holds on its device: the model's weights (as float32,
- * fused where the encoder fuses them) and the scratch of one batch.  Either
- * pointer may be NULL. */
+/* Bytes the context holds on its device: the model's weights (as
+ * clembed_context_precision stores them, fused where the encoder fuses them)
+ * and the scratch of one batch.  Either pointer may be NULL. */
 CLEMBED_API clembed_status clembed_context_device_bytes(const clembed_context *ctx, size_t *weights,
                                                         size_t *scratch);
+
+/* How the context stores the encoder's matrices and embedding tables on its device: "fp32",
+ * "fp16" or "bf16" (see clembed_context_params.precision); NULL for a NULL ctx. */
+CLEMBED_API const char *clembed_context_precision(const clembed_context *ctx);
 
 /* ---- tuning ------------------------------------------------------------- */
 
@@ -612,6 +631,8 @@ typedef struct clembed_tune_result {
     unsigned rejected;       /* parameter sets that failed the reference check */
     unsigned outliers;       /* timings of the tuned set far above its median */
     int chosen;              /* 1 when this variant is the op's choice at this shape */
+    double flops;            /* the work of one run: floating-point operations (an FMA counts 2) */
+    double bytes;            /* and the bytes it moves at least; 0 = not recorded */
 } clembed_tune_result;
 
 CLEMBED_API size_t clembed_profile_result_count(const clembed_profile *p);
@@ -655,7 +676,9 @@ enum {
     CLEMBED_TUNE_PROBE = 1 << 0, /* measure bandwidth, FLOP/s, latency, compile cost */
     CLEMBED_TUNE_OPS   = 1 << 1, /* every registry kernel's variants and parameters */
     CLEMBED_TUNE_GEMM  = 1 << 2, /* CLBlast's GEMM parameters and direct/indirect threshold */
-    CLEMBED_TUNE_ALL   = 7
+    CLEMBED_TUNE_PROVIDERS = 1 << 3, /* which GEMM provider (kernel, CLBlast, host BLAS) is fastest
+                                      * at each of the model's GEMM shapes */
+    CLEMBED_TUNE_ALL   = 15
 };
 
 typedef struct clembed_tune_params {

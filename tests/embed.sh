@@ -133,13 +133,26 @@ run embed -m "$model" --batch-tokens 0 </dev/null >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q "positive integer" "$tmp/err"
 check $? "--batch-tokens 0 is refused"
 
+run embed -m "$model" -i "$tmp/in.txt" --precision fp16 -f f32 -o "$tmp/half.f32" 2>"$tmp/err"
+rc=$?
+values_f32 "$tmp/half.f32" >"$tmp/v.half"
+[ $rc -eq 0 ] && [ "$(wc -c <"$tmp/half.f32")" -eq $((4 * 32 * 4)) ] && ! cmp -s "$tmp/out.f32" "$tmp/half.f32" &&
+    paste -d ' ' "$tmp/v.f32" "$tmp/v.half" | awk '{ d = $1 - $2; if (d < 0) d = -d; if (d > 2e-3) bad++ }
+        END { exit (bad > 0 || NR != 128) }'
+check $? "--precision fp16: other bytes, values within 2e-3 of fp32's"
+
+run embed -m "$model" -i "$tmp/in.txt" --precision half >/dev/null 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q "precision 'half'" "$tmp/err" && grep -q "fp32, fp16 or auto" "$tmp/err"
+check $? "--precision half is refused, naming the choices"
+
 head -n 40 "$top_srcdir/tests/data/corpus/bench.txt" >"$tmp/corpus.txt"
 run bench -m "$model" --json "$tmp/corpus.txt" >"$tmp/bench.json" 2>"$tmp/err"
 rc=$?
 [ $rc -eq 0 ] && grep -q '"sentences":40' "$tmp/bench.json" && grep -q '"sentences_per_s":[0-9.]*' "$tmp/bench.json" &&
     grep -q '"tokens_per_s":' "$tmp/bench.json" && grep -q '"peak_rss_bytes":[1-9]' "$tmp/bench.json" &&
-    grep -q '"ops":\[{"op":' "$tmp/bench.json" && grep -q '"gemm qkv"' "$tmp/bench.json"
-check $? "bench --json: sentences, rates, peak memory and ops"
+    grep -q '"ops":\[{"op":' "$tmp/bench.json" && grep -q '"gemm qkv","provider":"[a-z]*"' "$tmp/bench.json" &&
+    grep -q '"precision":"fp32"' "$tmp/bench.json"
+check $? "bench --json: sentences, rates, peak memory, precision and ops with the GEMMs' providers"
 
 run bench -m "$model" "$tmp/corpus.txt" >"$tmp/bench.txt" 2>"$tmp/err"
 grep -q "sentences/s" "$tmp/bench.txt" && grep -q "share" "$tmp/bench.txt"

@@ -191,6 +191,32 @@ static void context_errors(const clembed_model *m, size_t device, const char *dn
     ok(rc == CLEMBED_ERR_NOT_FOUND && strstr(clembed_errmsg(), "no-such-prompt"),
        "%s: an unknown prompt name is CLEMBED_ERR_NOT_FOUND (%s)", dn, clembed_errmsg());
     clembed_context_params_init(&p);
+    p.device = sel;
+    p.precision = "fp8";
+    rc = clembed_context_new(m, &p, &ctx);
+    ok(rc == CLEMBED_ERR_INVALID_ARG && strstr(clembed_errmsg(), "fp8") && strstr(clembed_errmsg(), "fp16"),
+       "%s: an unknown precision is CLEMBED_ERR_INVALID_ARG naming the choices (%s)", dn, clembed_errmsg());
+    /* fp16 storage: the matrices take half the bytes (the vectors stay float) */
+    size_t w32 = 0, w16 = 0;
+    clembed_context_params_init(&p);
+    p.device = sel;
+    p.precision = "fp32";
+    if (clembed_context_new(m, &p, &ctx) == CLEMBED_OK) {
+        ok(!strcmp(clembed_context_precision(ctx), "fp32"), "%s: fp32 asked, fp32 stored", dn);
+        clembed_context_device_bytes(ctx, &w32, NULL);
+        clembed_context_free(ctx);
+        ctx = NULL;
+    }
+    p.precision = "fp16";
+    if (clembed_context_new(m, &p, &ctx) == CLEMBED_OK) {
+        ok(!strcmp(clembed_context_precision(ctx), "fp16"), "%s: fp16 asked, fp16 stored", dn);
+        clembed_context_device_bytes(ctx, &w16, NULL);
+        clembed_context_free(ctx);
+        ctx = NULL;
+    }
+    ok(w16 > 0 && w16 < 0.6 * (double)w32, "%s: fp16 weights take %zu bytes, fp32 %zu", dn, w16, w32);
+    ok(clembed_context_precision(NULL) == NULL, "%s: no context, no precision", dn);
+    clembed_context_params_init(&p);
     p.size = 3;
     is_int(clembed_context_new(m, &p, &ctx), CLEMBED_ERR_INVALID_ARG, "%s: params not initialized", dn);
     clembed_context_params_init(&p);

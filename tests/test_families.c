@@ -4,7 +4,9 @@
  * of tests/data/fidelity/texts.jsonl, within cosine 0.99999 through the library's tokenizer and
  * through the reference token ids (tools/gen_families.py wrote the expected vectors; the weights
  * are regenerated from weights.json into the build tree by tools/tiny_weights.py before the
- * tests run).  Also: transformers' relative position buckets against the committed table. */
+ * tests run).  16-bit checkpoints (RoBERTa in half, Qwen3 in bfloat16) run both widened to float32
+ * and kept in 16 bits on the device ("-kept" cases).  Also: transformers' relative position buckets
+ * against the committed table. */
 #include "encoder/encoder.h"
 #include "test_fidelity_data.h"
 

@@ -171,6 +171,8 @@ static inline void fid_case_params(const cJSON *c, clembed_context_params *p, si
     p->prompt_name = cJSON_IsString(pn) ? pn->valuestring : NULL;
     p->normalize = cJSON_GetObjectItem(c, "normalize")->valueint;
     p->truncate_dim = (uint32_t)cJSON_GetObjectItem(c, "truncate_dim")->valueint;
+    const cJSON *prec = cJSON_GetObjectItem(c, "precision");   /* optional */
+    p->precision = cJSON_IsString(prec) ? prec->valuestring : NULL;
 }
 
 /* Runs one case on one device through the text path (the library's
@@ -217,10 +219,17 @@ static inline void fid_run_case_every(const cJSON *c, clembed_model *model, char
         diag("  %s: %s", clembed_strerror(rc), clembed_errmsg());
         goto out;
     }
+    const cJSON *stored = cJSON_GetObjectItem(c, "stored");   /* optional: the weights' storage */
+    if (cJSON_IsString(stored) &&
+        !ok(strcmp(clembed_context_precision(ctx), stored->valuestring) == 0, "%s: %s: weights stored as %s",
+            devname, name, stored->valuestring))
+        diag("  stored as %s", clembed_context_precision(ctx));
+    const cJSON *bound = cJSON_GetObjectItem(c, "min_cosine");   /* optional */
+    const double min_cos = cJSON_IsNumber(bound) ? bound->valuedouble : FID_MIN_COSINE;
     size_t worst = 0;
     rc = clembed_embed(ctx, texts, n, got, n * dim, info);
     double min = rc == CLEMBED_OK ? fid_min_cosine(got, want, n, dim, &worst) : 0;
-    int text_ok = rc == CLEMBED_OK && min >= FID_MIN_COSINE;
+    int text_ok = rc == CLEMBED_OK && min >= min_cos;
     if (!ok(text_ok, "%s: %s: texts: %zu vectors, smallest cosine %.9f", devname, name, n, min))
         diag("  %s; worst is text %zu", rc ? clembed_errmsg() : "below the bound", worst);
     size_t bad = n;
@@ -239,7 +248,7 @@ static inline void fid_run_case_every(const cJSON *c, clembed_model *model, char
     memset(got, 0, n * dim * sizeof *got);
     rc = clembed__embed_seqs(ctx, seqs, n, got);
     min = rc == CLEMBED_OK ? fid_min_cosine(got, want, n, dim, &worst) : 0;
-    if (!ok(rc == CLEMBED_OK && min >= FID_MIN_COSINE, "%s: %s: reference token ids: %zu vectors, "
+    if (!ok(rc == CLEMBED_OK && min >= min_cos, "%s: %s: reference token ids: %zu vectors, "
             "smallest cosine %.9f", devname, name, n, min))
         diag("  %s; worst is text %zu", rc ? clembed_errmsg() : "below the bound", worst);
 out:

@@ -22,8 +22,10 @@ static int check(const clembed__kernel_def *k, const clembed__shape *s, const in
     clembed_status rc = clembed__op_bench_new(ctx, queue, dev, k, s, seed, &b);
     if (rc == CLEMBED_OK)
         rc = clembed__op_bench_run(b, values, 2, t, &err);
-    int good = ok(rc == CLEMBED_OK && err <= 1.0 && t[0] >= 0, "%s: %s %s seed %llu: error %.3g of "
-                  "tolerance", dev->info.name, k->kernel, label, (unsigned long long)seed, err);
+    static const char *const stored[] = {"", ", half weights", ", bfloat16 weights"};
+    int good = ok(rc == CLEMBED_OK && err <= 1.0 && t[0] >= 0, "%s: %s %s%s seed %llu: error %.3g of "
+                  "tolerance", dev->info.name, k->kernel, label, stored[s->wdtype % 3],
+                  (unsigned long long)seed, err);
     if (!good)
         diag("  %s: %s", clembed_strerror(rc), clembed_errmsg());
     clembed__op_bench_free(b);
@@ -100,6 +102,12 @@ int main(void)
                 check(k, &gemm_qkv, NULL, 3, "defaults, 37 x 288 x 96");
             } else {
                 test_kernel(k, &rows, 2);
+            }
+            /* Weights stored as half and as bfloat16: every parameter choice once. */
+            for (uint32_t wdt = CLEMBED__WDT_F16; k->wdtype && wdt <= CLEMBED__WDT_BF16; wdt++) {
+                clembed__shape s16 = rows;
+                s16.wdtype = wdt;
+                test_kernel(k, &s16, 2);
             }
         }
 

@@ -15,7 +15,8 @@ The layers (README.md, "Hacking"), lowest first, and what each may use:
 
 Two checks:
   1. includes: every `#include "..."` in lib/<layer>/ and tokenizers/ names the
-     public header, a header of its own folder, or a header of a layer below;
+     public header, configure's config.h, a header of its own folder, or a
+     header of a layer below;
      the programs (tools/, tuner/) include only the public header, their own
      headers and lib/core/fileio.h.
   2. symbols (when BUILDDIR holds the built objects): every internal function
@@ -66,8 +67,9 @@ def check_includes(src):
         for f in sources(src, folder):
             with open(os.path.join(src, folder, f), encoding="utf-8", errors="replace") as fh:
                 for inc in INCLUDE.findall(fh.read()):
-                    if inc == "clembed.h" or "/" not in inc:
-                        if "/" not in inc and inc != "clembed.h" and \
+                    # config.h: what configure found (the host BLAS), below every layer.
+                    if inc in ("clembed.h", "config.h") or "/" not in inc:
+                        if "/" not in inc and inc not in ("clembed.h", "config.h") and \
                                 not os.path.exists(os.path.join(src, folder, inc)) and \
                                 not inc.endswith("cl_sources.c"):
                             problems.append("%s/%s includes \"%s\", which is not in its folder" %

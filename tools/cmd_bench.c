@@ -22,13 +22,18 @@ static void usage(FILE *f)
             "\n"
             "Embeds every line of CORPUS (default: " DEFAULT_CORPUS ", else the installed\n"
             INSTALLED_CORPUS ") after a warm-up, and prints sentences/s, tokens/s, peak host\n"
-            "memory and the device time of every op with its share, from OpenCL event profiling.\n"
+            "memory and the device time of every op with its share, from OpenCL event profiling,\n"
+            "with the rate it ran at (GFLOP/s, GB/s) and its fraction of the roofline the device's\n"
+            "probed peaks allow.\n"
             "\n"
             "  -m, --model DIR       model directory\n"
             "  -d, --device SEL      device index or name part (see clembed info)\n"
             "  --batch-tokens N      tokens per device batch\n"
             "  --profile PATH        tuning profile; 'off' for the built-in defaults\n"
+            "  --precision P         weights on the device: fp32, fp16 or auto (default: auto)\n"
             "  --repeat N            embed the corpus N times (default 1)\n"
+            "  --no-probe            do not probe the device's peaks (each op's fraction of its\n"
+            "                        roofline needs them; probing takes a few seconds)\n"
             "  --json                print one JSON object instead of text\n"
             "  -h, --help            this help\n");
 }
@@ -72,6 +77,23 @@ static char **read_corpus(const char *path, size_t *n)
     return v;
 }
 
+static double rate(double amount, double seconds)
+{
+    return seconds > 0 ? amount / seconds : 0;
+}
+
+/* The least time the op could have taken on the probed peaks, over the time it took; -1 when
+ * that cannot be told (no work counted, no time). */
+static double roofline_fraction(const clembed_probe_result *pr, const clembed_op_time *t)
+{
+    double least = 0;
+    if (pr->fp32_flops > 0 && t->flops / pr->fp32_flops > least)
+        least = t->flops / pr->fp32_flops;
+    if (pr->read_bandwidth > 0 && t->bytes / pr->read_bandwidth > least)
+        least = t->bytes / pr->read_bandwidth;
+    return least > 0 && t->seconds > 0 ? least / t->seconds : -1;
+}
+
 static int by_seconds_desc(const void *a, const void *b)
 {
     const clembed_op_time *x = a, *y = b;
@@ -81,7 +103,7 @@ static int by_seconds_desc(const void *a, const void *b)
 int clembed_cmd_bench(int argc, char **argv)
 {
     const char *model_dir = NULL, *corpus = NULL;
-    int json = 0;
+    int json = 0, probe = 1;
     unsigned long repeat = 1;
     clembed_context_params cp;
     clembed_context_params_init(&cp);
@@ -97,6 +119,8 @@ int clembed_cmd_bench(int argc, char **argv)
             cp.device = argv[++i];
         } else if (!strcmp(a, "--profile") && v) {
             cp.profile = argv[++i];
+        } else if (!strcmp(a, "--precision") && v) {
+            cp.precision = argv[++i];
         } else if ((!strcmp(a, "--batch-tokens") || !strcmp(a, "--repeat")) && v) {
             char *end;
             errno = 0;
@@ -112,6 +136,8 @@ int clembed_cmd_bench(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--json")) {
             json = 1;
+        } else if (!strcmp(a, "--no-probe")) {
+            probe = 0;
         } else if (a[0] != '-' && !corpus) {
             corpus = a;
         } else {
@@ -190,6 +216,8 @@ int clembed_cmd_bench(int argc, char **argv)
             if (!strcmp(before[j].op, after[i].op)) {
                 after[i].seconds -= before[j].seconds;
                 after[i].calls -= before[j].calls;
+                after[i].flops -= before[j].flops;
+                after[i].bytes -= before[j].bytes;
             }
         device_total += after[i].seconds;
     }
@@ -213,6 +241,10 @@ int clembed_cmd_bench(int argc, char **argv)
         clembed_device_get(dev_index, &di) == CLEMBED_OK)
         device = di.name;
     double sents = (double)n * (double)repeat;
+    /* The device's peaks, for each op's fraction of its roofline. */
+    clembed_probe_result pr;
+    memset(&pr, 0, sizeof pr);
+    int have_probe = probe && clembed_device_probe(dev_index, &pr) == CLEMBED_OK;
 
     if (json) {
         printf("{\"model\":");
@@ -224,31 +256,58 @@ int clembed_cmd_bench(int argc, char **argv)
         printf(",\"sentences\":%.0f,\"tokens\":%llu,\"truncated\":%zu,\"dim\":%zu,\"seconds\":%.6f,"
                "\"warmup_seconds\":%.6f,\"sentences_per_s\":%.3f,\"tokens_per_s\":%.1f,"
                "\"peak_rss_bytes\":%llu,\"device_weight_bytes\":%zu,\"device_scratch_bytes\":%zu,"
-               "\"device_seconds\":%.6f,\"ops\":[",
+               "\"device_seconds\":%.6f,\"precision\":\"%s\",\"ops\":[",
                sents, (unsigned long long)tokens, truncated, dim, secs, warm_s, sents / secs,
-               (double)tokens / secs, (unsigned long long)peak, weights, scratch, device_total);
+               (double)tokens / secs, (unsigned long long)peak, weights, scratch, device_total,
+               clembed_context_precision(ctx));
         for (size_t i = 0; i < n_ops; i++) {
             printf("%s{\"op\":", i ? "," : "");
             cli_json_string(stdout, after[i].op);
-            printf(",\"seconds\":%.6f,\"calls\":%llu,\"share\":%.6f}", after[i].seconds,
-                   (unsigned long long)after[i].calls,
-                   device_total > 0 ? after[i].seconds / device_total : 0.0);
+            printf(",\"provider\":");
+            if (after[i].provider)
+                cli_json_string(stdout, after[i].provider);
+            else
+                printf("null");
+            printf(",\"seconds\":%.6f,\"calls\":%llu,\"share\":%.6f,\"flops\":%.0f,\"bytes\":%.0f,"
+                   "\"gflops\":%.3f,\"gbytes_per_s\":%.3f,\"roofline_fraction\":", after[i].seconds,
+                   (unsigned long long)after[i].calls, device_total > 0 ? after[i].seconds / device_total : 0.0,
+                   after[i].flops, after[i].bytes, rate(after[i].flops, after[i].seconds) / 1e9,
+                   rate(after[i].bytes, after[i].seconds) / 1e9);
+            double fr = have_probe ? roofline_fraction(&pr, &after[i]) : -1;
+            if (fr >= 0)
+                printf("%.4f}", fr);
+            else
+                printf("null}");
         }
-        printf("]}\n");
+        printf("]");
+        if (have_probe)
+            printf(",\"probe\":{\"fp32_flops\":%.0f,\"read_bandwidth\":%.0f}", pr.fp32_flops, pr.read_bandwidth);
+        printf("}\n");
     } else {
         printf("model:        %s\ndevice:       %s\ncorpus:       %s (%zu sentences, %llu tokens, %zu "
                "truncated)\n", model_dir, device, corpus, n, (unsigned long long)(tokens / repeat),
                truncated);
         printf("throughput:   %.1f sentences/s, %.0f tokens/s (%.3f s%s; warm-up %.2f s)\n", sents / secs,
                (double)tokens / secs, secs, repeat > 1 ? " in all" : "", warm_s);
-        printf("peak memory:  %.1f MiB resident (device: %.1f MiB weights, %.1f MiB scratch)\n",
-               peak / 1048576.0, weights / 1048576.0, scratch / 1048576.0);
-        printf("device time:  %.3f s\n\n  %-22s %10s %8s %7s\n", device_total, "op", "seconds", "calls",
-               "share");
-        for (size_t i = 0; i < n_ops; i++)
-            printf("  %-22s %10.4f %8llu %6.1f%%\n", after[i].op, after[i].seconds,
-                   (unsigned long long)after[i].calls,
-                   device_total > 0 ? 100.0 * after[i].seconds / device_total : 0.0);
+        printf("peak memory:  %.1f MiB resident (device: %.1f MiB weights in %s, %.1f MiB scratch)\n",
+               peak / 1048576.0, weights / 1048576.0, clembed_context_precision(ctx), scratch / 1048576.0);
+        printf("device time:  %.3f s\n", device_total);
+        if (have_probe)
+            printf("device peaks: %.1f GFLOP/s fp32, %.1f GB/s read (probed)\n", pr.fp32_flops / 1e9,
+                   pr.read_bandwidth / 1e9);
+        printf("\n  %-26s %-8s %10s %8s %7s %10s %9s %9s\n", "op", "on", "seconds", "calls", "share", "GFLOP/s",
+               "GB/s", "roofline");
+        for (size_t i = 0; i < n_ops; i++) {
+            printf("  %-26s %-8s %10.4f %8llu %6.1f%% %10.1f %9.1f", after[i].op,
+                   after[i].provider ? after[i].provider : "", after[i].seconds,
+                   (unsigned long long)after[i].calls, device_total > 0 ? 100.0 * after[i].seconds / device_total : 0.0,
+                   rate(after[i].flops, after[i].seconds) / 1e9, rate(after[i].bytes, after[i].seconds) / 1e9);
+            double fr = have_probe ? roofline_fraction(&pr, &after[i]) : -1;
+            if (fr >= 0)
+                printf(" %8.0f%%\n", 100.0 * fr);
+            else
+                printf(" %9s\n", "-");
+        }
     }
     status = 0;
 done:

@@ -61,6 +61,8 @@ static void usage(FILE *f)
             "  --max-line-bytes N       longer lines are bad lines (default %zu)\n"
             "  -d, --device SEL         device index or name part (see clembed info)\n"
             "  --profile PATH           tuning profile to use; 'off' for the built-in defaults\n"
+            "  --precision P            weights on the device: fp32, fp16 or auto (default: auto;\n"
+            "                           fp16 halves their memory, vectors within cosine 0.9999)\n"
             "  -v, --verbose            a summary on standard error at the end\n"
             "  -h, --help               this help\n"
             "\n"
@@ -390,6 +392,8 @@ static int parse(int argc, char **argv, opts *o)
             o->cp.device = v;
         } else if (TAKES("--profile", "--profile")) {
             o->cp.profile = v;
+        } else if (TAKES("--precision", "--precision")) {
+            o->cp.precision = v;
         } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
             o->verbose = 1;
         } else {
@@ -491,6 +495,9 @@ int clembed_cmd_embed(int argc, char **argv)
         set_num(s, cap, "batch_tokens", o.cp.batch_tokens);
         set_kv(s, cap, "device", dev);
         set_kv(s, cap, "profile", o.cp.profile);
+        /* what else picks the arithmetic: the weights' storage and the GEMMs' provider */
+        set_kv(s, cap, "precision", o.cp.precision ? o.cp.precision : getenv("CLEMBED_PRECISION"));
+        set_kv(s, cap, "gemm", getenv("CLEMBED_GEMM"));
         set_num(s, cap, "window_bytes", (long long)o.window_bytes);
         set_num(s, cap, "max_line_bytes", (long long)o.max_line);
         set_kv(s, cap, "on_error", o.skip ? "skip" : "fail");

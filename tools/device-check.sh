@@ -31,6 +31,8 @@
 #   reference BertModel fp32 (transformers, CUDA) on the same weights and corpus, batch 64, mean
 #             pooling: sentences/s and the cosine against clembed's vectors
 #   moretests the other device tests (device, program, tune, embed errors), if time is left
+#   bench-fp16 / embed-fp16  weights in half precision (--precision fp16): speed, and the vectors
+#             against the fp32 reference (cosine >= 0.9999); the reference also times PyTorch fp16
 #   bench-bt16k  the defaults with --batch-tokens 16384, if time is left; bench-gemm-kernel: the
 #             defaults with CLEMBED_GEMM=kernel
 # On the device all results are packed into $OUT/results.tar.gz (PACK=0: not), with summary.txt
@@ -299,6 +301,9 @@ else
   log "no profile written: no tuned bench"
 fi
 step bench-default2 90 "$CLEMBED" bench -m "$MODEL" --profile off --json --repeat "$BENCH_REPEAT" "$CORPUS"
+# ---- weights in half precision: speed, and the vectors against the fp32 reference's
+step bench-fp16 60 "$CLEMBED" bench -m "$MODEL" --precision fp16 --json --repeat "$BENCH_REPEAT" "$CORPUS"
+step embed-fp16 60 "$CLEMBED" embed -m "$MODEL" --precision fp16 -i "$WORK/first256.txt" -o "$OUT/embed-fp16.jsonl" -v
 
 # ---- the PyTorch reference on the same weights (without the prefix's libraries)
 cmp=$(ls "$OUT"/embed-*.jsonl 2>/dev/null | tr '\n' ',' | sed 's/,$//')
@@ -332,7 +337,7 @@ def load(name):
     except Exception as e:
         return {"error": repr(e)}
 benches = {}
-for name in ("bench-default", "bench-tuned", "bench-default2", "bench-bt16k", "bench-gemm-kernel"):
+for name in ("bench-default", "bench-tuned", "bench-default2", "bench-bt16k", "bench-gemm-kernel", "bench-fp16"):
     b = load(name + ".log")
     benches[name] = b
     if "sentences_per_s" not in b:
@@ -342,7 +347,10 @@ for name in ("bench-default", "bench-tuned", "bench-default2", "bench-bt16k", "b
           % (name, b["device"], b["sentences_per_s"], b["tokens_per_s"], b["seconds"], b["sentences"],
              b["tokens"], b["device_seconds"], b["warmup_seconds"]))
     for op in b["ops"][:8]:
-        print("    %-24s %8.4f s %7d calls %5.1f%%" % (op["op"], op["seconds"], op["calls"], 100 * op["share"]))
+        rf = op.get("roofline_fraction")
+        print("    %-24s %-8s %8.4f s %7d calls %5.1f%% %9.1f GFLOP/s %s" % (
+            op["op"], op.get("provider") or "", op["seconds"], op["calls"], 100 * op["share"],
+            op.get("gflops", 0), "" if rf is None else "%.0f%% of the probed peak" % (100 * rf)))
 d, t = benches.get("bench-default", {}), benches.get("bench-tuned", {})
 if "sentences_per_s" in d and "sentences_per_s" in t:
     print("tuned / default: %.3f" % (t["sentences_per_s"] / d["sentences_per_s"]))
@@ -355,6 +363,10 @@ if "end_to_end" in r:
     for k in ("bench-tuned", "bench-default"):
         if "sentences_per_s" in benches.get(k, {}):
             print("clembed (%s) / reference end to end: %.3f" % (k, benches[k]["sentences_per_s"] / r["end_to_end"]["sentences_per_s"]))
+    if "model_only_fp16" in r and "sentences_per_s" in benches.get("bench-fp16", {}):
+        print("clembed --precision fp16 / PyTorch fp16 model alone: %.3f (%.1f vs %.1f sentences/s)" % (
+            benches["bench-fp16"]["sentences_per_s"] / r["model_only_fp16"]["sentences_per_s"],
+            benches["bench-fp16"]["sentences_per_s"], r["model_only_fp16"]["sentences_per_s"]))
     for path, c in r.get("compare", {}).items():
         print("cosine vs reference, %s: %s" % (os.path.basename(path), {k: v for k, v in c.items() if k != "worst"}))
 else:

@@ -12,7 +12,7 @@ to a borrowed machine, and a PyTorch reference timed on the same corpus.
                     [--compare A.jsonl[,B.jsonl] --compare-n N]
         BertModel (transformers) in fp32 on CUDA (else CPU) over the corpus: sorted by length,
         batches of --batch, mean pooling, L2 normalisation; sentences/s end to end and for the
-        model alone.  With --compare, the cosine between its vectors of the first N texts and
+        model alone, on CUDA also the model alone in fp16.  With --compare, the cosine between its vectors of the first N texts and
         those in each clembed output file (one JSON array per line).  Without transformers it
         records torch's version and stops.
 
@@ -190,6 +190,17 @@ def cmd_reference(model_dir, corpus, out, batch=64, max_len=256, compare=None, c
         secs = (time.perf_counter() - t0) / reps
         res["model_only"] = {"seconds": secs, "sentences_per_s": len(texts) / secs,
                              "tokens_per_s": sum(lens) / secs, "repeats": reps}
+        if dev == "cuda":   # the same in half precision, what clembed --precision fp16 is held to
+            model.half()
+            t0 = time.perf_counter()
+            for _ in range(reps):
+                for enc in encs:
+                    embed(enc)
+            sync()
+            secs = (time.perf_counter() - t0) / reps
+            res["model_only_fp16"] = {"seconds": secs, "sentences_per_s": len(texts) / secs,
+                                      "tokens_per_s": sum(lens) / secs, "repeats": reps}
+            model.float()
 
     if compare:
         res["compare"] = {}

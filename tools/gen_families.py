@@ -59,9 +59,15 @@ every parameter compared with the manifest's values, saved again and the
 saved tensors compared once more; the transformers tokenizer is compared
 with the tokenizer.json that clembed reads.
 
+Aliases are copies of a family's committed folder with one change: the
+config as transformers 4 wrote it (the *-t4config ones), or the encoder's
+tensors stored in 16 bits as the Hub's half-precision checkpoints are
+(roberta-f16 in IEEE half, qwen3-bf16 in bfloat16, as Qwen3-Embedding ships).
+
 `expected` regenerates each model from its committed folder and runs
-sentence-transformers (CPU, fp32) over tests/data/fidelity/texts.jsonl: the
-vectors as float32 little-endian (n x dim), the token ids per text as the
+sentence-transformers (CPU, fp32, also for a 16-bit file: left alone it would
+compute in the file's dtype; the 16-bit aliases print how far that is) over
+tests/data/fidelity/texts.jsonl: the vectors as float32 little-endian (n x dim), the token ids per text as the
 encoder receives them (after prompt, lowercasing and truncation; 1 in front
 where the text was truncated), cases.json in the schema of
 tests/data/fidelity/cases.json plus "family", and buckets.json: the relative
@@ -236,7 +242,12 @@ SPECS = {
         prompts={"query": E5_QUERY}),
 }
 # A copy of a model whose config.json is in the other transformers form.
-ALIASES = {"modernbert-t4config": "modernbert", "qwen3-t4config": "qwen3", "llama-t4config": "llama"}
+ALIASES = {"modernbert-t4config": "modernbert", "qwen3-t4config": "qwen3", "llama-t4config": "llama",
+           "roberta-f16": "roberta", "qwen3-bf16": "qwen3"}
+# What an alias changes: its config in the form transformers 4 wrote (the
+# default), or every tensor of its encoder stored in 16 bits, as the Hub's
+# half-precision checkpoints are (Qwen3-Embedding's in bfloat16).
+STORED = {"roberta-f16": ("F16", "float16"), "qwen3-bf16": ("BF16", "bfloat16")}
 
 
 def load_texts():
@@ -698,21 +709,49 @@ def to_t4_config(path):
     write_config(path, c)
 
 
+def store_as(path, dtype, torch_name):
+    """The model folder at path with the tensors of its Transformer module
+    (model.safetensors) stored as dtype, and config.json saying so."""
+    with open(os.path.join(path, tiny_weights.MANIFEST)) as f:
+        m = json.load(f)
+    for fspec in m["files"]:
+        if fspec["path"] == "model.safetensors":
+            for t in fspec["tensors"]:
+                t["dtype"] = dtype
+    with tempfile.TemporaryDirectory() as work:
+        with open(os.path.join(path, tiny_weights.MANIFEST), "w") as f:
+            json.dump(m, f)
+        sums = tiny_weights.generate(path, os.path.join(work, "gen"), check=False)
+    for fspec in m["files"]:
+        fspec["sha256"] = sums[fspec["path"]]
+    write_manifest(os.path.join(path, tiny_weights.MANIFEST), m)
+    with open(os.path.join(path, "config.json")) as f:
+        c = json.load(f)
+    c["dtype"] = torch_name
+    write_config(os.path.join(path, "config.json"), c)
+
+
 def regenerate(name, dest):
     tiny_weights.generate(os.path.join(FAMILIES, name), dest)
     return dest
 
 
 def load_st(path):
+    """The model in float32, also where its file is 16-bit: sentence-transformers
+    would otherwise compute in the file's dtype on the CPU (and says so)."""
+    import torch
     from sentence_transformers import SentenceTransformer
-    return SentenceTransformer(path, device="cpu")
+    return SentenceTransformer(path, device="cpu", model_kwargs={"dtype": torch.float32})
 
 
 def check_weights(name, path, st):
     """Every parameter of the loaded model is the manifest's value, and a
     re-save writes the same tensors."""
-    import numpy as np
-    from safetensors.numpy import load_file
+    import torch
+    from safetensors.torch import load_file
+
+    def same(x, y):   # by value: the model may hold a 16-bit file's tensors widened to float32
+        return x.shape == y.shape and torch.equal(x.float(), y.float())
     want = {}
     for dp, _, fs in os.walk(path):
         for fn in fs:
@@ -728,12 +767,11 @@ def check_weights(name, path, st):
             key = (rel, pname)
             if key not in want:
                 # tied: T5's encoder.embed_tokens is shared, Qwen3 has no lm_head here
-                src = [k for k, v in want.items() if k[0] == rel and v.shape == tuple(p.shape) and
-                       np.array_equal(v, p.detach().numpy())]
+                src = [k for k, v in want.items() if k[0] == rel and same(v, p.detach())]
                 if not src:
                     raise SystemExit("%s: parameter %s/%s is not in the weights" % (name, rel, pname))
                 continue
-            if not np.array_equal(want[key], p.detach().numpy()):
+            if not same(want[key], p.detach()):
                 raise SystemExit("%s: parameter %s/%s differs from the manifest's value" % (name, rel, pname))
             seen.add(key)
     missing = set(want) - seen
@@ -748,7 +786,7 @@ def check_weights(name, path, st):
                     rel = os.path.dirname(os.path.relpath(os.path.join(dp, fn), tmp))
                     for k, v in load_file(os.path.join(dp, fn)).items():
                         again[(rel, k)] = v
-        if set(again) != set(want) or any(not np.array_equal(again[k], want[k]) for k in want):
+        if set(again) != set(want) or any(not same(again[k], want[k]) for k in want):
             raise SystemExit("%s: a re-save by sentence-transformers writes other tensors" % name)
 
 
@@ -779,6 +817,9 @@ def cmd_models(names):
     texts = load_texts()
     for name in names:
         if name in ALIASES:
+            if ALIASES[name] not in names:   # from the committed source folder
+                make_alias(name)
+                check_regenerated(name, texts)
             continue
         spec = SPECS[name]
         out = os.path.join(FAMILIES, name)
@@ -831,21 +872,33 @@ def cmd_models(names):
             shutil.copytree(build, out)
         for alias, src in ALIASES.items():
             if src == name and (alias in names or not any(a in names for a in ALIASES)):
-                dst = os.path.join(FAMILIES, alias)
-                if os.path.exists(dst):
-                    shutil.rmtree(dst)
-                shutil.copytree(out, dst)
-                to_t4_config(os.path.join(dst, "config.json"))
+                make_alias(alias)
         # Regenerated from the committed folder, as make check does.
         for n in [name] + [a for a, s in ALIASES.items() if s == name]:
-            with tempfile.TemporaryDirectory() as work:
-                path = regenerate(n, os.path.join(work, n))
-                st = load_st(path)
-                check_weights(n, path, st)
-                check_tokenizer(n, path, st, texts)
-                print("%s: %s (%d committed bytes)" % (n, st[0].auto_model.__class__.__name__, sum(
-                    os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(os.path.join(FAMILIES, n))
-                    for f in fs)))
+            check_regenerated(n, texts)
+
+
+def make_alias(alias):
+    """tests/data/families/ALIAS from its source's committed folder."""
+    dst = os.path.join(FAMILIES, alias)
+    if os.path.exists(dst):
+        shutil.rmtree(dst)
+    shutil.copytree(os.path.join(FAMILIES, ALIASES[alias]), dst)
+    if alias in STORED:
+        store_as(dst, *STORED[alias])
+    else:
+        to_t4_config(os.path.join(dst, "config.json"))
+
+
+def check_regenerated(n, texts):
+    with tempfile.TemporaryDirectory() as work:
+        path = regenerate(n, os.path.join(work, n))
+        st = load_st(path)
+        check_weights(n, path, st)
+        check_tokenizer(n, path, st, texts)
+        print("%s: %s (%d committed bytes)" % (n, st[0].auto_model.__class__.__name__, sum(
+            os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(os.path.join(FAMILIES, n))
+            for f in fs)))
 
 
 # ---- expected vectors ----------------------------------------------------
@@ -903,15 +956,30 @@ def cmd_expected(names):
                 vecs.tofile(os.path.join(FAMILIES, case + ".f32"))
                 write_ids(os.path.join(FAMILIES, case + ".ids"), st, texts, ptext)
                 cases.append(case_entry(case, rel, vecs, every, pname, spec["family"]))
+                if name in STORED:   # again with the file's 16 bits kept on the device
+                    cases.append(dict(cases[-1], name=case + "-kept", precision="fp16",
+                                      stored={"F16": "fp16", "BF16": "bf16"}[STORED[name][0]]))
                 trunc = sum(1 for line in open(os.path.join(FAMILIES, case + ".ids")) if line.startswith("1"))
                 print("%s: %d x %d, %d texts truncated at %d tokens" % (case, vecs.shape[0], vecs.shape[1], trunc,
                                                                          st.max_seq_length))
-            for case, _, _ in runs if name in ALIASES else []:
+            for case, pname, _ in runs if name in ALIASES else []:
                 # the other config form must give the same vectors
                 other = ALIASES[name] + case[len(name):]
                 base = np.fromfile(os.path.join(FAMILIES, other + ".f32"), dtype="<f4")
                 mine = np.fromfile(os.path.join(FAMILIES, case + ".f32"), dtype="<f4")
-                if base.shape != mine.shape or np.abs(base - mine).max() > 1e-6:
+                if name in STORED:
+                    # 16-bit weights: near the float32 model's vectors, not equal; and what
+                    # sentence-transformers gives when left to compute in the file's dtype
+                    from sentence_transformers import SentenceTransformer
+                    cos = lambda a, b: (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+                    d = base.reshape(len(texts), -1), mine.reshape(len(texts), -1)
+                    half = encode(SentenceTransformer(os.path.join(work, name), device="cpu"), texts,
+                                  **({"prompt_name": pname} if pname else {}))
+                    print("%s: min cosine %.6f to %s, %.6f to sentence-transformers in %s" % (
+                        case, cos(*d).min(), other, cos(d[1], half).min(), STORED[name][1]))
+                    if cos(*d).min() < 0.99:
+                        raise SystemExit("%s: vectors far from %s's" % (case, other))
+                elif base.shape != mine.shape or np.abs(base - mine).max() > 1e-6:
                     raise SystemExit("%s: vectors differ from %s's" % (case, other))
     write_buckets()
     order = list(SPECS) + list(ALIASES)

@@ -362,6 +362,11 @@ def cmd_expected():
         add("minilm-nonorm-trunc100", "models/all-MiniLM-L6-v2", st,
             encode(raw, [texts[i] for i in some], truncate_dim=100), some, normalize=0,
             truncate_dim=100)
+        # the same reference with the weights stored as half on the device: near, not equal
+        cases.append(dict(cases[0], name="minilm-fp16", precision="fp16", stored="fp16", min_cosine=0.9999,
+                          texts=some, n=len(some), vectors="minilm-some.f32", ids="minilm-some.ids"))
+        encode(st, [texts[i] for i in some]).tofile(os.path.join(FIDELITY, "minilm-some.f32"))
+        write_ids(os.path.join(FIDELITY, "minilm-some.ids"), st, [texts[i] for i in some], None)
     else:
         print("no %s: run tools/setup.sh first" % MINILM, file=sys.stderr)
         sys.exit(1)

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES="build-essential autoconf automake libtool pkg-config python3 python3-pip
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd mesa-opencl-icd clinfo
-  libclblast-dev clblast-utils libcjson-dev libutf8proc-dev libpcre2-dev valgrind
+  libclblast-dev clblast-utils libcjson-dev libutf8proc-dev libpcre2-dev libopenblas-dev valgrind
   gfortran mandoc python3-numpy python3-pytest python3-setuptools debhelper dpkg-dev lintian
   libhdf5-dev python3-h5py"
 

@@ -28,8 +28,9 @@ The values depend on nothing but the manifest: tensor NAME draws 32-bit words
 w from SHAKE-256 over "SEED:NAME" (little-endian), and each element is
 float32(lo + (w + 0.5) * step) with lo = CENTER - HALF_WIDTH and
 step = 2 * HALF_WIDTH / 2**32, evaluated in IEEE double precision and rounded
-to nearest float32.  Python standard library only: make check runs this on
-machines without numpy or torch.
+to nearest float32; a tensor of dtype F16 or BF16 holds that float32 rounded
+once more, to nearest even, as torch rounds it.  Python standard library
+only: make check runs this on machines without numpy or torch.
 """
 
 import array
@@ -57,11 +58,30 @@ def numel(shape):
     return n
 
 
+def narrow(vals, dtype):
+    """float32 values (an array("f")) as the little-endian bytes of dtype: F32
+    as they are, F16 the IEEE half nearest each (ties to even, as
+    torch.Tensor.half() rounds), BF16 the upper 16 bits of each float rounded
+    to nearest even (as torch.Tensor.bfloat16() rounds)."""
+    if dtype == "F32":
+        if sys.byteorder != "little":
+            vals.byteswap()
+        return vals.tobytes()
+    if dtype == "F16":
+        return struct.pack("<%de" % len(vals), *vals)
+    words = array.array("I")
+    if words.itemsize != 4:
+        words = array.array("L")
+    words.frombytes(vals.tobytes())
+    return struct.pack("<%dH" % len(words), *[(w + 0x7FFF + ((w >> 16) & 1)) >> 16 for w in words])
+
+
 def tensor_bytes(seed, spec):
-    """The float32 little-endian bytes of one tensor."""
+    """The little-endian bytes of one tensor: float32 values, stored as its
+    dtype says (F32, F16 or BF16; see narrow)."""
     name, shape, dtype, init = spec["name"], spec["shape"], spec["dtype"], spec["init"]
-    if dtype != "F32":
-        raise ManifestError("%s: dtype %s (only F32 is generated)" % (name, dtype))
+    if dtype not in ("F32", "F16", "BF16"):
+        raise ManifestError("%s: dtype %s (expected F32, F16 or BF16)" % (name, dtype))
     if not (isinstance(init, list) and len(init) == 3 and init[0] == "uniform"):
         raise ManifestError("%s: init %r (expected [\"uniform\", center, half_width])" % (name, init))
     center, half = float(init[1]), float(init[2])
@@ -78,9 +98,7 @@ def tensor_bytes(seed, spec):
         if sys.byteorder != "little":
             words.byteswap()
         vals = array.array("f", [lo + (w + 0.5) * step for w in words])
-        if sys.byteorder != "little":
-            vals.byteswap()
-        out += vals.tobytes()
+        out += narrow(vals, dtype)
     return bytes(out)
 
 

@@ -41,7 +41,7 @@ static void usage(FILE *f)
             "      --system         write it to the system directory, %s\n"
             "      --report         print the profile's table and exit: per op and shape the default\n"
             "                       and tuned times and the fraction of the roofline\n"
-            "      --only LIST      stages to run, of probe,ops,gemm (default: all)\n"
+            "      --only LIST      stages to run, of probe,ops,gemm,providers (default: all)\n"
             "      --fresh          start over: ignore an earlier profile and an interrupted run\n"
             "      --export-class LEVEL  write the device's profile (where -o or the default names it)\n"
             "                       as the profile of its architecture, family or vendor, beside it\n"
@@ -240,8 +240,8 @@ static void report(const clembed_profile *p, const char *path, const char *state
     if (clembed_profile_batch_tokens(p))
         printf("batch tokens: %u\n", clembed_profile_batch_tokens(p));
     size_t n = clembed_profile_result_count(p);
-    printf("%-14s %-20s %10s %10s %8s %8s  %-18s %s\n", "op", "kernel", "default", "tuned", "speedup", "roofline",
-           "params", "shape");
+    printf("%-14s %-20s %10s %10s %8s %8s %9s  %-18s %s\n", "op", "kernel", "default", "tuned", "speedup",
+           "roofline", "rate", "params", "shape");
     double log_sum = 0;
     size_t n_chosen = 0;
     unsigned rejected = 0, outliers = 0;
@@ -264,8 +264,14 @@ static void report(const clembed_profile *p, const char *path, const char *state
         else
             snprintf(f, sizeof f, "-");
         double speedup = r.default_s > 0 && r.tuned_s > 0 ? r.default_s / r.tuned_s : 0;
-        printf("%-14s %-20s %10s %10s %7.2fx %8s  %-18s %s%s%s\n", r.op, r.kernel, a, b, speedup, f, r.params,
-               r.shape, r.chosen ? "" : " (not chosen)", r.rejected ? " [rejected sets]" : "");
+        /* what bounds the op: GFLOP/s where it computes more than a flop per 4 bytes, else GB/s */
+        char rate[24] = "-";
+        if (r.tuned_s > 0 && r.flops > r.bytes / 4)
+            snprintf(rate, sizeof rate, "%.1f GF/s", r.flops / r.tuned_s / 1e9);
+        else if (r.tuned_s > 0 && r.bytes > 0)
+            snprintf(rate, sizeof rate, "%.1f GB/s", r.bytes / r.tuned_s / 1e9);
+        printf("%-14s %-20s %10s %10s %7.2fx %8s %9s  %-18s %s%s%s\n", r.op, r.kernel, a, b, speedup, f, rate,
+               r.params, r.shape, r.chosen ? "" : " (not chosen)", r.rejected ? " [rejected sets]" : "");
         rejected += r.rejected;
         outliers += r.outliers;
         if (!r.chosen || speedup <= 0)
@@ -312,6 +318,8 @@ static unsigned parse_stages(const char *s)
             bits |= CLEMBED_TUNE_OPS;
         else if (strcmp(tok, "gemm") == 0)
             bits |= CLEMBED_TUNE_GEMM;
+        else if (strcmp(tok, "providers") == 0)
+            bits |= CLEMBED_TUNE_PROVIDERS;
         else
             return 0;
     }

@@ -239,7 +239,11 @@ static const struct scratch_def {
     {"token ids", offsetof(clembed_context, ids), CL_MEM_READ_ONLY, ROWS_T, COLS_1, 1, "host", "embeddings"},
     {"token types", offsetof(clembed_context, types), CL_MEM_READ_ONLY, ROWS_T, COLS_1, 1, "host",
      "embeddings"},
+    {"token positions", offsetof(clembed_context, tpos), CL_MEM_READ_ONLY, ROWS_T, COLS_1, 1, "host",
+     "embeddings, qk_prep"},
     {"lengths", offsetof(clembed_context, lens), CL_MEM_READ_ONLY, ROWS_B, COLS_1, 1, "host",
+     "attention, pooling"},
+    {"sequence offsets", offsetof(clembed_context, offs), CL_MEM_READ_ONLY, ROWS_B, COLS_1, 2, "host",
      "attention, pooling"},
     {"hidden states", offsetof(clembed_context, hidden), CL_MEM_READ_WRITE, ROWS_T, COLS_H, 1,
      "embeddings, layer norms", "GEMMs, pooling"},
@@ -300,8 +304,10 @@ static clembed_status check_memory(clembed_context *ctx)
         if (b > biggest)
             biggest = b;
     }
-    for (size_t i = 0; i < ctx->model->n_tensors; i++)
-        weights += 4 * (uint64_t)clembed__tensor_numel(&ctx->model->tensors[i]);
+    for (size_t i = 0; i < ctx->model->n_tensors; i++) {
+        const clembed__tensor *t = &ctx->model->tensors[i];
+        weights += (t->ndim == 2 && ctx->wdt != CLEMBED__WDT_F32 ? 2 : 4) * (uint64_t)clembed__tensor_numel(t);
+    }
     const clembed_device_info *d = &ctx->dev->info;
     clembed__mem_plan plan;
     clembed__device_mem_plan(ctx->dev, &plan);
@@ -339,9 +345,11 @@ static clembed_status alloc_scratch(clembed_context *ctx)
     const size_t T = ctx->batch_tokens, V = (size_t)ctx->max_batch * ctx->max_width * sizeof(float);
     ctx->h_ids = malloc(T * sizeof *ctx->h_ids);
     ctx->h_types = malloc(T * sizeof *ctx->h_types);
+    ctx->h_tpos = malloc(T * sizeof *ctx->h_tpos);
     ctx->h_lens = malloc(ctx->max_batch * sizeof *ctx->h_lens);
+    ctx->h_offs = malloc((ctx->max_batch + 1) * sizeof *ctx->h_offs);
     ctx->h_out = malloc(V);
-    if (!ctx->h_ids || !ctx->h_types || !ctx->h_lens || !ctx->h_out)
+    if (!ctx->h_ids || !ctx->h_types || !ctx->h_tpos || !ctx->h_lens || !ctx->h_offs || !ctx->h_out)
         return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
     return CLEMBED_OK;
 }
@@ -349,7 +357,7 @@ static clembed_status alloc_scratch(clembed_context *ctx)
 /* The shape kernel `which` (CLEMBED__KERNEL_LIST) is built for.  GEMM shapes
  * are m = tokens, n = inter, k = hidden, as clembed__op_shapes has them; the
  * attention's are its heads (hidden = heads * head_dim). */
-enum { SHAPE_MAIN, SHAPE_EMB, SHAPE_ATTN, SHAPE_HEAD, SHAPE_GEMM_QKV, SHAPE_GEMM_O, SHAPE_GEMM_FFN_IN,
+enum { SHAPE_MAIN, SHAPE_ACT, SHAPE_EMB, SHAPE_ATTN, SHAPE_HEAD, SHAPE_GEMM_QKV, SHAPE_GEMM_O, SHAPE_GEMM_FFN_IN,
        SHAPE_GEMM_FFN_OUT, SHAPE_GEMM_HEAD, SHAPE_GEMM_EMB_PROJ };
 
 static clembed__shape kernel_shape(const clembed_context *ctx, int which)
@@ -359,7 +367,20 @@ static clembed__shape kernel_shape(const clembed_context *ctx, int which)
     const uint32_t QW = (uint32_t)(c->num_heads * c->head_dim), KW = (uint32_t)(c->num_kv_heads * c->head_dim);
     clembed__shape s = {.tokens = ctx->batch_tokens, .hidden = H, .heads = (uint32_t)c->num_heads,
                         .seq = ctx->max_tokens, .batch = ctx->max_batch, .inter = I};
+    if (which == SHAPE_EMB || (which >= SHAPE_GEMM_QKV && which != SHAPE_GEMM_HEAD))
+        s.wdtype = (uint32_t)ctx->wdt;
     switch (which) {
+    case SHAPE_ACT: {
+        /* bias_act serves every GEMM a provider leaves the epilogue of: its vectors divide all
+         * their widths. */
+        uint32_t g = I, h = H;
+        while (h) {
+            uint32_t r = g % h;
+            g = h, h = r;
+        }
+        s.inter = g;
+        break;
+    }
     case SHAPE_EMB: s.hidden = (uint32_t)c->emb_size; break;
     case SHAPE_ATTN: s.hidden = QW; break;
     case SHAPE_HEAD:
@@ -378,20 +399,103 @@ static clembed__shape kernel_shape(const clembed_context *ctx, int which)
     return s;
 }
 
+/* The GEMMs of a context: the op they are timed under, their kernel and its shape. */
+static const struct gemm_use {
+    int op, kernel, shape;
+} gemm_uses[] = {
+    {CLEMBED__OP_GEMM_EMB, CLEMBED__K_EMB_PROJ, SHAPE_GEMM_EMB_PROJ},
+    {CLEMBED__OP_GEMM_QKV, CLEMBED__K_QKV, SHAPE_GEMM_QKV},
+    {CLEMBED__OP_GEMM_O, CLEMBED__K_O, SHAPE_GEMM_O},
+    {CLEMBED__OP_GEMM_FFN_IN, CLEMBED__K_FFN_IN, SHAPE_GEMM_FFN_IN},
+    {CLEMBED__OP_GEMM_FFN_OUT, CLEMBED__K_FFN_OUT, SHAPE_GEMM_FFN_OUT},
+    {CLEMBED__OP_GEMM_DENSE, CLEMBED__K_GEMM_HEAD, SHAPE_GEMM_HEAD},
+};
+
+/* The provider of each GEMM: CLEMBED_GEMM, else the profile's fastest at the nearest shape,
+ * else the device's default. */
+static void choose_gemm_providers(clembed_context *ctx)
+{
+    const int env = clembed__gemm_provider_env(ctx->dev), def = clembed__gemm_provider_default(ctx->dev);
+    for (size_t i = 0; i < CLEMBED_ARRAY_LEN(gemm_uses); i++) {
+        int p = env;
+        if (p < 0) {
+            const clembed__shape s = kernel_shape(ctx, gemm_uses[i].shape);
+            const char *name = clembed__profile_gemm_provider(ctx->profile, &s);
+            p = clembed__gemm_provider_find(name);
+            if (!clembed__gemm_provider_available(p, ctx->dev))
+                p = def;
+        }
+        ctx->gemm_prov[gemm_uses[i].op] = p;
+    }
+}
+
+/* The dtype the model's encoder matrices are stored in: F16 or BF16 when all of them are,
+ * else F32. */
+static int file_wdtype(const clembed_model *m)
+{
+    int seen = -1;
+    for (size_t s = 0; s < m->n_enc_sets; s++)
+        for (int r = 0; r < CLEMBED__N_WROLES; r++) {
+            const clembed__tensor *t = m->enc_sets[s][r].w;
+            if (!t || t->ndim != 2)
+                continue;
+            int d = t->dtype == CLEMBED__F16 ? CLEMBED__WDT_F16 : t->dtype == CLEMBED__BF16 ? CLEMBED__WDT_BF16
+                                                                                          : CLEMBED__WDT_F32;
+            if (seen >= 0 && d != seen)
+                return CLEMBED__WDT_F32;
+            seen = d;
+        }
+    return seen < 0 ? CLEMBED__WDT_F32 : seen;
+}
+
+/* How the encoder's matrices and embedding tables are stored (ctx->wdt): see
+ * clembed_context_params.precision.  16-bit storage makes the encoder's GEMMs run on the kernel,
+ * the provider that reads it. */
+static clembed_status choose_precision(clembed_context *ctx, const char *param)
+{
+    const char *p = param, *from = "precision";
+    if (!p || !*p || !strcmp(p, "auto")) {
+        p = getenv("CLEMBED_PRECISION");
+        from = "CLEMBED_PRECISION";
+    }
+    const int file = file_wdtype(ctx->model);
+    int kernel_everywhere = 1;
+    for (size_t i = 0; i < CLEMBED_ARRAY_LEN(gemm_uses); i++)
+        if (gemm_uses[i].op != CLEMBED__OP_GEMM_DENSE && ctx->gemm_prov[gemm_uses[i].op] != CLEMBED__GP_KERNEL)
+            kernel_everywhere = 0;
+    ctx->wdt = kernel_everywhere ? file : CLEMBED__WDT_F32;
+    if (!p || !*p || !strcmp(p, "auto"))
+        return CLEMBED_OK;
+    if (!strcmp(p, "fp32")) {
+        ctx->wdt = CLEMBED__WDT_F32;
+        return CLEMBED_OK;
+    }
+    if (strcmp(p, "fp16") != 0) {
+        if (param == p)
+            return clembed__fail(CLEMBED_ERR_INVALID_ARG, "precision '%s': expected fp32, fp16 or auto", p);
+        if (clembed__log_once("CLEMBED_PRECISION"))
+            clembed__warn("%s='%s' is not fp32, fp16 or auto; ignored", from, p);
+        return CLEMBED_OK;
+    }
+    ctx->wdt = file == CLEMBED__WDT_BF16 ? CLEMBED__WDT_BF16 : CLEMBED__WDT_F16;
+    for (size_t i = 0; i < CLEMBED_ARRAY_LEN(gemm_uses); i++)
+        if (gemm_uses[i].op != CLEMBED__OP_GEMM_DENSE)
+            ctx->gemm_prov[gemm_uses[i].op] = CLEMBED__GP_KERNEL;
+    return CLEMBED_OK;
+}
+
 /* Whether the model runs kernel `which` at all. */
 static int kernel_needed(const clembed_context *ctx, int which)
 {
     const clembed__encoder_config *c = &ctx->model->cfg;
     const unsigned f = c->arch->flags;
+    for (size_t i = 0; i < CLEMBED_ARRAY_LEN(gemm_uses); i++)
+        if (gemm_uses[i].kernel == which)
+            return ctx->gemm_prov[gemm_uses[i].op] == CLEMBED__GP_KERNEL &&
+                   (which != CLEMBED__K_EMB_PROJ || (f & CLEMBED__A_EMB_PROJ));
     switch (which) {
     case CLEMBED__K_PREP: return clembed__encoder_needs_prep(c);
     case CLEMBED__K_GLU: return c->gated;
-    case CLEMBED__K_EMB_PROJ: return (f & CLEMBED__A_EMB_PROJ) && !ctx->gemm_clblast;
-    case CLEMBED__K_QKV:
-    case CLEMBED__K_O:
-    case CLEMBED__K_FFN_IN:
-    case CLEMBED__K_FFN_OUT:
-    case CLEMBED__K_GEMM_HEAD: return !ctx->gemm_clblast;
     default: return 1;
     }
 }
@@ -483,10 +587,12 @@ clembed_status clembed_context_new(const clembed_model *model, const clembed_con
         ctx->batch_tokens = ctx->max_tokens;
     }
     ctx->max_batch = ctx->batch_tokens < MAX_BATCH ? ctx->batch_tokens : MAX_BATCH;
-    if ((rc = resolve_prompt(ctx, &p)) != CLEMBED_OK || (rc = check_memory(ctx)) != CLEMBED_OK)
+    if ((rc = resolve_prompt(ctx, &p)) != CLEMBED_OK)
         goto fail;
-
-    ctx->gemm_clblast = clembed__gemm_uses_clblast(ctx->dev);
+    choose_gemm_providers(ctx);
+    if ((rc = choose_precision(ctx, p.size > offsetof(clembed_context_params, precision) ? p.precision : NULL)) ||
+        (rc = check_memory(ctx)) != CLEMBED_OK)
+        goto fail;
     for (int i = 0; i < CLEMBED__N_KERNELS; i++) {
         const struct kernel_use *u = &kernel_uses[i];
         if (!kernel_needed(ctx, i))
@@ -532,6 +638,8 @@ void clembed_context_free(clembed_context *ctx)
     free(ctx->h_ids);
     free(ctx->h_types);
     free(ctx->h_lens);
+    free(ctx->h_tpos);
+    free(ctx->h_offs);
     free(ctx->h_out);
     free(ctx);
 }
@@ -552,6 +660,12 @@ clembed_status clembed_context_device_bytes(const clembed_context *ctx, size_t *
     return CLEMBED_OK;
 }
 
+const char *clembed_context_precision(const clembed_context *ctx)
+{
+    static const char *const names[] = {"fp32", "fp16", "bf16"};
+    return ctx ? names[ctx->wdt] : NULL;
+}
+
 size_t clembed_context_op_times(const clembed_context *ctx, clembed_op_time *times, size_t cap)
 {
     static const char *const names[] = {
@@ -569,6 +683,12 @@ size_t clembed_context_op_times(const clembed_context *ctx, clembed_op_time *tim
             times[n].op = names[i];
             times[n].seconds = ctx->timeline.seconds[i];
             times[n].calls = ctx->timeline.calls[i];
+            times[n].flops = ctx->timeline.flops[i];
+            times[n].bytes = ctx->timeline.bytes[i];
+            times[n].provider = NULL;
+            for (size_t g = 0; g < CLEMBED_ARRAY_LEN(gemm_uses); g++)
+                if (gemm_uses[g].op == (int)i)
+                    times[n].provider = clembed__gemm_provider_name(ctx->gemm_prov[i]);
         }
         n++;
     }

@@ -50,23 +50,36 @@ clembed_status clembed__embed_seqs(clembed_context *ctx, const clembed__seq *seq
     }
     qsort(rank, n, sizeof *rank, by_length_desc);
     for (size_t i = 0; i < n;) {
-        uint32_t seq = (uint32_t)rank[i].len, nb = 0;
-        if (seq == 0)
-            seq = 1;   /* no tokens at all: one padded position, pooled as sentence-transformers does */
-        while (i + nb < n && nb < ctx->max_batch && (uint64_t)(nb + 1) * seq <= ctx->batch_tokens)
+        /* The sequences' rows back to back, no padding: a batch is as many as fit the token
+         * budget.  A sequence without tokens keeps one row (pooled as sentence-transformers
+         * pools an all-padding row). */
+        const uint32_t seq = rank[i].len ? (uint32_t)rank[i].len : 1;
+        uint32_t nb = 0, rows = 0;
+        while (i + nb < n && nb < ctx->max_batch) {
+            const uint32_t r = rank[i + nb].len ? (uint32_t)rank[i + nb].len : 1;
+            if ((uint64_t)rows + r > ctx->batch_tokens)
+                break;
+            rows += r;
             nb++;
+        }
+        rows = 0;
         for (uint32_t b = 0; b < nb; b++) {
             const clembed__seq *e = &seqs[rank[i + b].index];
-            int32_t *ids = ctx->h_ids + (size_t)b * seq, *types = ctx->h_types + (size_t)b * seq;
+            int32_t *ids = ctx->h_ids + rows, *types = ctx->h_types + rows, *tpos = ctx->h_tpos + rows;
             memcpy(ids, e->ids, e->n * sizeof *ids);
             if (e->types)
                 memcpy(types, e->types, e->n * sizeof *types);
             else
                 memset(types, 0, e->n * sizeof *types);
-            for (size_t j = e->n; j < seq; j++)
-                ids[j] = pad, types[j] = 0;
+            for (size_t j = 0; j < e->n; j++)
+                tpos[j] = (int32_t)j;
+            if (e->n == 0)
+                ids[0] = pad, types[0] = 0, tpos[0] = 0;
             ctx->h_lens[b] = (uint32_t)e->n;
+            ctx->h_offs[b] = rows;
+            rows += e->n ? (uint32_t)e->n : 1;
         }
+        ctx->h_offs[nb] = rows;
         if ((rc = clembed__encoder_run(ctx, nb, seq)) != CLEMBED_OK)
             goto done;
         for (uint32_t b = 0; b < nb; b++)

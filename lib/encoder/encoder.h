@@ -48,7 +48,7 @@ _Static_assert(CLEMBED__N_OPS <= CLEMBED__TIMELINE_MAX_OPS, "ops a timeline sums
 #define CLEMBED__KERNEL_LIST(X)                          \
     X(EMB, "embeddings", EMB, 0)                          \
     X(LN, "add_layernorm", MAIN, 0)                       \
-    X(ACT, "bias_act", MAIN, 0)                           \
+    X(ACT, "bias_act", ACT, 0)                            \
     X(ACT_HEAD, "bias_act", HEAD, 1)                      \
     X(ATTN, "attention", ATTN, 0)                         \
     X(PREP, "qk_prep", ATTN, 0)                           \
@@ -131,7 +131,8 @@ struct clembed_context {
 
     /* the kernels, CLEMBED__KERNEL_LIST's, built for the context's shapes */
     clembed__kinst k[CLEMBED__N_KERNELS];
-    int gemm_clblast;         /* 1: GEMMs through CLBlast, 0: through the k_ GEMM kernels */
+    int gemm_prov[CLEMBED__N_OPS];   /* the provider of each GEMM op (CLEMBED__GP_*) */
+    int wdt;                  /* storage of the encoder's matrices and tables (CLEMBED__WDT_*) */
 
     /* weights on the device */
     cl_mem gw[CLEMBED__N_GW];
@@ -148,11 +149,11 @@ struct clembed_context {
     uint64_t scratch_bytes;
 
     /* scratch for one batch: context.c's scratch_defs lists them */
-    cl_mem ids, types, lens;
+    cl_mem ids, types, tpos, lens, offs;
     cl_mem hidden, normed, qkv, ctxb, inter, glu;
     cl_mem vec_a, vec_b, vec_out;
-    int32_t *h_ids, *h_types;
-    uint32_t *h_lens;
+    int32_t *h_ids, *h_types, *h_tpos;
+    uint32_t *h_lens, *h_offs;
     float *h_out;
 
     /* profiling: device time per CLEMBED__OP_* */
@@ -166,9 +167,11 @@ static inline int clembed__encoder_needs_prep(const clembed__encoder_config *c)
     return (c->arch->flags & (CLEMBED__A_ROTARY | CLEMBED__A_QK_NORM)) != 0;
 }
 
-/* One packed batch: `batch` sequences of at most `seq` tokens, right padded,
- * already in ctx->h_ids / h_types / h_lens.  Runs the encoder and the module
- * chain and reads batch * out_dim floats into ctx->h_out. */
+/* One packed batch of `batch` sequences, their rows back to back with no padding between them:
+ * sequence b's rows start at h_offs[b] (h_offs[batch] rows in all), its tokens are the first
+ * h_lens[b] (a sequence without tokens keeps one row), and ctx->h_ids / h_types / h_tpos hold
+ * each row's token, type and position in its sequence.  seq is the most rows of a sequence.
+ * Runs the encoder and the module chain and reads batch * out_dim floats into ctx->h_out. */
 clembed_status clembed__encoder_run(clembed_context *ctx, uint32_t batch, uint32_t seq);
 
 /* A tokenized sequence: ids and type ids (NULL: all 0), special tokens included. */
@@ -191,12 +194,42 @@ int clembed__rel_bucket(int rel, int num_buckets, int max_distance);
 clembed_status clembed__encoder_upload(clembed_context *ctx);
 void clembed__encoder_release(clembed_context *ctx);
 
-/* Whether GEMMs run on CLBlast (GPUs) or the registry's kernel (CPU
- * drivers) on dev; CLEMBED_GEMM=clblast or kernel decides instead. */
+/* GEMM providers (gemm.c), one contract: C = act(A B + bias), row-major, B a weight [K, N]. */
+enum { CLEMBED__GP_KERNEL, CLEMBED__GP_CLBLAST, CLEMBED__GP_BLAS, CLEMBED__N_GP };
+/* "kernel", "clblast", "blas"; the provider of a name, -1 when none. */
+const char *clembed__gemm_provider_name(int p);
+int clembed__gemm_provider_find(const char *name);
+/* Whether provider p runs on dev (a host BLAS needs a CPU device sharing the host's memory
+ * and a build with one). */
+int clembed__gemm_provider_available(int p, const clembed__device *dev);
+/* Without a measurement: CLBlast on GPUs, the host BLAS where it runs, else the kernel. */
+int clembed__gemm_provider_default(const clembed__device *dev);
+/* CLEMBED_GEMM when it names a provider available on dev, else -1 (warning once when set). */
+int clembed__gemm_provider_env(const clembed__device *dev);
+/* Whether GEMMs run on CLBlast on dev without a profile (the tuner then leaves the kernel). */
 int clembed__gemm_uses_clblast(const clembed__device *dev);
 
+/* One GEMM for a provider: C = act(A B + bias) with A [m, k], B [k, n], C [m, n] row-major;
+ * ki is the registry GEMM kernel (the kernel provider), act_ki the bias_act kernel the others
+ * finish with (zeros: a zero bias at least n wide, for an activation without a bias). */
+typedef struct clembed__gemm_call {
+    cl_command_queue q;
+    const clembed__device *dev;
+    size_t m, n, k;
+    cl_mem a, b, c;
+    const clembed__kinst *ki;
+    cl_mem bias;
+    int act;
+    const clembed__kinst *act_ki;
+    cl_mem zeros;
+} clembed__gemm_call;
+
+/* Runs g on `provider`, its time added to tl's op (tl may be NULL: no timing). */
+clembed_status clembed__gemm_run(int provider, const clembed__gemm_call *g, clembed__timeline *tl, int op);
+
 /* C[M, N] = act(A[M, K] * B[K, N] (+ bias)), row-major, B a weight stored
- * transposed; bias may be NULL, act CLEMBED__ACT_IDENTITY for none.  Through CLBlast and
+ * transposed; bias may be NULL, act CLEMBED__ACT_IDENTITY for none.  Runs on
+ * the provider ctx->gemm_prov[op] picked for this GEMM.  Through CLBlast and
  * bias_act (act_ki), or the registry's GEMM kernel `ki` with the bias and
  * activation fused, as ctx->gemm_clblast says.  Records device time under op (and
  * bias_act's under its own) when the context profiles. */

@@ -34,6 +34,34 @@ static int norm_flags(const clembed__encoder_config *c, cl_mem beta)
            (beta ? CLEMBED__NF_BETA : 0);
 }
 
+/* The work of one batch's ops besides the GEMMs (gemm.c counts those): what they had to compute
+ * and move at least, for the rooflines of clembed bench. */
+static void count_work(clembed_context *ctx, uint32_t batch)
+{
+    const clembed__encoder_config *c = &ctx->model->cfg;
+    const unsigned af = c->arch->flags;
+    const double T = ctx->h_offs[batch], H = c->hidden_size, E = c->emb_size, I = c->intermediate_size;
+    const double HD = c->head_dim, QW = (double)c->num_heads * HD, KW = (double)c->num_kv_heads * HD;
+    const double blocks = (double)c->num_layers * c->inner_group_num;
+    clembed__timeline *tl = &ctx->timeline;
+    /* keys seen by the queries of the batch, summed */
+    double keys = 0;
+    for (uint32_t b = 0; b < batch; b++) {
+        double L = ctx->h_lens[b];
+        keys += (af & CLEMBED__A_CAUSAL) ? L * (L + 1) / 2 : L * L;
+    }
+    clembed__timeline_work(tl, CLEMBED__OP_WRITE, 0, 4.0 * (T * (ctx->gw[CLEMBED__GW_TYPE] ? 3 : 2) + 2 * batch + 1));
+    clembed__timeline_work(tl, CLEMBED__OP_EMB, 8.0 * T * E, 4.0 * T * E * 4);
+    clembed__timeline_work(tl, CLEMBED__OP_LN, blocks * 2 * 8.0 * T * H, blocks * 2 * 4.0 * T * H * 4);
+    if (clembed__encoder_needs_prep(c))
+        clembed__timeline_work(tl, CLEMBED__OP_PREP, blocks * 10.0 * T * (QW + KW), blocks * 8.0 * T * (QW + 2 * KW));
+    clembed__timeline_work(tl, CLEMBED__OP_ATTN, blocks * 4.0 * keys * QW, blocks * 4.0 * T * (2 * QW + 2 * KW));
+    if (c->gated)
+        clembed__timeline_work(tl, CLEMBED__OP_GLU, blocks * 20.0 * T * I, blocks * 12.0 * T * I);
+    clembed__timeline_work(tl, CLEMBED__OP_POOL, 5.0 * T * H * ctx->pool_n, 4.0 * T * H);
+    clembed__timeline_work(tl, CLEMBED__OP_READ, 0, 4.0 * batch * ctx->out_dim);
+}
+
 clembed_status clembed__encoder_run(clembed_context *ctx, uint32_t batch, uint32_t seq)
 {
     const clembed__encoder_config *c = &ctx->model->cfg;
@@ -41,7 +69,7 @@ clembed_status clembed__encoder_run(clembed_context *ctx, uint32_t batch, uint32
     const uint32_t H = (uint32_t)c->hidden_size, I = (uint32_t)c->intermediate_size;
     const uint32_t E = (uint32_t)c->emb_size, NH = (uint32_t)c->num_heads, HD = (uint32_t)c->head_dim;
     const uint32_t NKV = (uint32_t)c->num_kv_heads, QW = NH * HD, QKVW = (NH + 2 * NKV) * HD;
-    const uint32_t T = batch * seq;
+    const uint32_t T = ctx->h_offs[batch];
     const int pre = (af & CLEMBED__A_PRE_NORM) != 0, prep = clembed__encoder_needs_prep(c);
     const float eps = c->layer_norm_eps;
     const cl_mem *gw = ctx->gw;
@@ -49,13 +77,19 @@ clembed_status clembed__encoder_run(clembed_context *ctx, uint32_t batch, uint32
     clembed_status rc = CLEMBED_OK;
 
     clembed__timeline_begin(&ctx->timeline);
+    if (ctx->profiling)
+        count_work(ctx, batch);
     RUN(CLEMBED__OP_WRITE, clembed__enqueue_write(q, ctx->ids, T * sizeof(int32_t), ctx->h_ids, EV),
         "writing token ids");
     if (gw[CLEMBED__GW_TYPE])
         RUN(CLEMBED__OP_WRITE, clembed__enqueue_write(q, ctx->types, T * sizeof(int32_t), ctx->h_types, EV),
             "writing token types");
+    RUN(CLEMBED__OP_WRITE, clembed__enqueue_write(q, ctx->tpos, T * sizeof(int32_t), ctx->h_tpos, EV),
+        "writing token positions");
     RUN(CLEMBED__OP_WRITE, clembed__enqueue_write(q, ctx->lens, batch * sizeof(uint32_t), ctx->h_lens, EV),
         "writing lengths");
+    RUN(CLEMBED__OP_WRITE, clembed__enqueue_write(q, ctx->offs, (batch + 1) * sizeof(uint32_t), ctx->h_offs, EV),
+        "writing sequence offsets");
 
     /* Embeddings: word, token type (NF_B), position (NF_C), the norm; ALBERT's then projected. */
     const int proj = (af & CLEMBED__A_EMB_PROJ) != 0;
@@ -65,7 +99,7 @@ clembed_status clembed__encoder_run(clembed_context *ctx, uint32_t batch, uint32
                                                     gw[CLEMBED__GW_WORD], gw[CLEMBED__GW_POS],
                                                     gw[CLEMBED__GW_TYPE], gw[CLEMBED__GW_EMB_G],
                                                     gw[CLEMBED__GW_EMB_B], proj ? ctx->ctxb : ctx->hidden,
-                                                    T, E, seq, c->position_offset, eps, emb_flags, EV),
+                                                    T, E, ctx->tpos, c->position_offset, eps, emb_flags, EV),
         "embeddings");
     if (proj && (rc = clembed__gemm(ctx, CLEMBED__OP_GEMM_EMB, T, H, E, ctx->ctxb, gw[CLEMBED__GW_PROJ_W],
                                     ctx->hidden, &ctx->k[CLEMBED__K_EMB_PROJ], gw[CLEMBED__GW_PROJ_B],
@@ -108,15 +142,16 @@ clembed_status clembed__encoder_run(clembed_context *ctx, uint32_t batch, uint32
             RUN(CLEMBED__OP_PREP, clembed__launch_qk_prep(q, &ctx->k[CLEMBED__K_PREP], ctx->qkv, m[CLEMBED__LW_QKV_B],
                                                           m[CLEMBED__LW_QN], m[CLEMBED__LW_KN],
                                                           gw[local ? CLEMBED__GW_COS_LOCAL : CLEMBED__GW_COS],
-                                                          gw[local ? CLEMBED__GW_SIN_LOCAL : CLEMBED__GW_SIN], T,
-                                                          QKVW, NH, NKV, seq, (uint32_t)c->rope_dim, eps, fl, EV),
+                                                          gw[local ? CLEMBED__GW_SIN_LOCAL : CLEMBED__GW_SIN],
+                                                          ctx->tpos, T, QKVW, NH, NKV, (uint32_t)c->rope_dim, eps,
+                                                          fl, EV),
                 "queries and keys");
             qkv_bias = gw[CLEMBED__GW_ZEROS];
         }
         aa.win_left = slide ? c->window_left : -1;
         aa.win_right = slide ? c->window_right : -1;
         RUN(CLEMBED__OP_ATTN, clembed__launch_attention(q, &ctx->k[CLEMBED__K_ATTN], ctx->qkv, qkv_bias, ctx->lens,
-                                                        ctx->ctxb, batch, seq, &aa, EV),
+                                                        ctx->offs, ctx->ctxb, batch, seq, &aa, EV),
             "attention");
         /* The projections write into buffers whose contents are spent: the
          * attention's into qkv, the feed-forward's into ctxb. */
@@ -191,8 +226,8 @@ clembed_status clembed__encoder_run(clembed_context *ctx, uint32_t batch, uint32
                                                           ctx->hidden, NULL, T, H, eps,
                                                           norm_flags(c, gw[CLEMBED__GW_FINAL_B]), EV),
             "final norm");
-    RUN(CLEMBED__OP_POOL, clembed__launch_pooling(q, &ctx->k[CLEMBED__K_POOL], last, ctx->lens, ctx->vec_a,
-                                                  batch, seq, H, ctx->pool_order, ctx->pool_n,
+    RUN(CLEMBED__OP_POOL, clembed__launch_pooling(q, &ctx->k[CLEMBED__K_POOL], last, ctx->lens, ctx->offs,
+                                                  ctx->vec_a, batch, H, ctx->pool_order, ctx->pool_n,
                                                   ctx->prompt_tokens, EV),
         "pooling");
     cl_mem cur = ctx->vec_a, spare = ctx->vec_b;

@@ -79,34 +79,98 @@ static void drop_pages(const void *data, size_t bytes)
         madvise((void *)start, end - start, MADV_DONTNEED);
 }
 
+/* IEEE half of a float, rounded to nearest even; overflow to infinity. */
+static uint16_t float_to_half(float f)
+{
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    uint32_t sign = (x >> 16) & 0x8000u, e = (x >> 23) & 0xffu, m = x & 0x7fffffu;
+    if (e == 0xff)
+        return (uint16_t)(sign | 0x7c00u | (m ? 0x200u : 0));
+    int ex = (int)e - 127 + 15;
+    if (ex >= 31)
+        return (uint16_t)(sign | 0x7c00u);
+    if (ex <= 0) {
+        if (ex < -10)
+            return (uint16_t)sign;
+        m |= 0x800000u;
+        uint32_t shift = (uint32_t)(14 - ex), half = m >> shift, rest = m & ((1u << shift) - 1), mid = 1u << (shift - 1);
+        if (rest > mid || (rest == mid && (half & 1)))
+            half++;
+        return (uint16_t)(sign | half);
+    }
+    uint32_t h = ((uint32_t)ex << 10) | (m >> 13), rest = m & 0x1fffu;
+    if (rest > 0x1000u || (rest == 0x1000u && (h & 1)))
+        h++;   /* may carry into the exponent, up to infinity: as it should */
+    return (uint16_t)(sign | h);
+}
+
+/* The elements of t in 16-bit storage wdt: the file's own bits where it has that dtype, else
+ * float rounded to half. */
+static void tensor_to_16(const clembed__tensor *t, int wdt, uint16_t *out, float *scratch)
+{
+    const size_t n = clembed__tensor_numel(t);
+    if ((wdt == CLEMBED__WDT_F16 && t->dtype == CLEMBED__F16) ||
+        (wdt == CLEMBED__WDT_BF16 && t->dtype == CLEMBED__BF16)) {
+        const uint8_t *d = t->data;
+        for (size_t i = 0; i < n; i++)
+            out[i] = (uint16_t)(d[2 * i] | d[2 * i + 1] << 8);
+        return;
+    }
+    clembed__tensor_to_f32(t, scratch);
+    for (size_t i = 0; i < n; i++) {
+        if (wdt == CLEMBED__WDT_F16) {
+            out[i] = float_to_half(scratch[i]);
+        } else {
+            uint32_t x;
+            memcpy(&x, &scratch[i], 4);
+            out[i] = (uint16_t)((x + 0x7fffu + ((x >> 16) & 1)) >> 16);   /* bfloat16, nearest even */
+        }
+    }
+}
+
 /* Matrices of nn.Linear ([out, in]) stacked along out and transposed into one [in, sum of
- * outs] buffer, the layout the GEMMs read: query, key and value become one GEMM, a gated pair
- * another. */
+ * outs] buffer in storage wdt, the layout the GEMMs read: query, key and value become one GEMM,
+ * a gated pair another. */
 static clembed_status upload_stack_t(clembed_context *ctx, const clembed__tensor *const *parts, size_t n,
-                                     cl_mem *out)
+                                     int wdt, cl_mem *out)
 {
     size_t rows = 0, cols = (size_t)parts[0]->shape[1], most = 0;
+    const size_t es = wdt == CLEMBED__WDT_F32 ? 4 : 2;
     for (size_t i = 0; i < n; i++) {
         size_t numel = clembed__tensor_numel(parts[i]);
         rows += (size_t)parts[i]->shape[0];
         most = numel > most ? numel : most;
     }
-    float *f = host_alloc(rows * cols * sizeof *f), *tmp = malloc(most * sizeof *tmp);
-    if (!f || !tmp) {
+    uint8_t *f = host_alloc(rows * cols * es);
+    float *tmp = malloc(most * sizeof *tmp);
+    uint16_t *t16 = es == 2 ? malloc(most * sizeof *t16) : NULL;
+    if (!f || !tmp || (es == 2 && !t16)) {
         free(f);
         free(tmp);
+        free(t16);
         return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory converting '%s'", parts[0]->name);
     }
     for (size_t i = 0, row0 = 0; i < n; row0 += (size_t)parts[i]->shape[0], i++) {
         const size_t pr = (size_t)parts[i]->shape[0];
-        clembed__tensor_to_f32(parts[i], tmp);
-        for (size_t r = 0; r < pr; r++)
-            for (size_t c = 0; c < cols; c++)
-                f[c * rows + row0 + r] = tmp[r * cols + c];
+        if (es == 4) {
+            float *d = (float *)f;
+            clembed__tensor_to_f32(parts[i], tmp);
+            for (size_t r = 0; r < pr; r++)
+                for (size_t c = 0; c < cols; c++)
+                    d[c * rows + row0 + r] = tmp[r * cols + c];
+        } else {
+            uint16_t *d = (uint16_t *)f;
+            tensor_to_16(parts[i], wdt, t16, tmp);
+            for (size_t r = 0; r < pr; r++)
+                for (size_t c = 0; c < cols; c++)
+                    d[c * rows + row0 + r] = t16[r * cols + c];
+        }
         drop_pages(parts[i]->data, parts[i]->nbytes);
     }
     free(tmp);
-    return make_weight(ctx, f, rows * cols * sizeof *f, f, parts[0]->name, out);
+    free(t16);
+    return make_weight(ctx, f, rows * cols * es, f, parts[0]->name, out);
 }
 
 /* A tensor as it is (vectors, embedding tables), converted to float32 where it is not. */
@@ -120,6 +184,26 @@ static clembed_status upload_plain(clembed_context *ctx, const clembed__tensor *
         return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory converting '%s'", t->name);
     clembed__tensor_to_f32(t, f);
     return make_weight(ctx, f, numel * sizeof(float), f, t->name, out);
+}
+
+/* An embedding table in storage wdt (the file's 16 bits kept in place where they match). */
+static clembed_status upload_table(clembed_context *ctx, const clembed__tensor *t, int wdt, cl_mem *out)
+{
+    if (wdt == CLEMBED__WDT_F32)
+        return upload_plain(ctx, t, out);
+    const size_t n = clembed__tensor_numel(t);
+    if ((wdt == CLEMBED__WDT_F16 && t->dtype == CLEMBED__F16) || (wdt == CLEMBED__WDT_BF16 && t->dtype == CLEMBED__BF16))
+        return make_weight(ctx, t->data, n * 2, NULL, t->name, out);
+    uint16_t *h = host_alloc(n * sizeof *h);
+    float *tmp = malloc(n * sizeof *tmp);
+    if (!h || !tmp) {
+        free(h);
+        free(tmp);
+        return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory converting '%s'", t->name);
+    }
+    tensor_to_16(t, wdt, h, tmp);
+    free(tmp);
+    return make_weight(ctx, h, n * sizeof *h, h, t->name, out);
 }
 
 /* Vectors side by side (the biases of stacked matrices); all NULL: no buffer. */
@@ -169,18 +253,18 @@ static clembed_status upload_set(clembed_context *ctx, size_t s, clembed__layer_
     clembed_status rc;
     if (f & CLEMBED__A_FUSED_QKV) {
         const clembed__tensor *qkv[1] = {w[CLEMBED__W_QKV].w}, *b[1] = {w[CLEMBED__W_QKV].b};
-        if ((rc = upload_stack_t(ctx, qkv, 1, &d[CLEMBED__LW_QKV_W])) ||
+        if ((rc = upload_stack_t(ctx, qkv, 1, ctx->wdt, &d[CLEMBED__LW_QKV_W])) ||
             (rc = upload_stack_vec(ctx, b, 1, &d[CLEMBED__LW_QKV_B])))
             return rc;
     } else {
         const clembed__tensor *qkv[3] = {w[CLEMBED__W_Q].w, w[CLEMBED__W_K].w, w[CLEMBED__W_V].w};
         const clembed__tensor *b[3] = {w[CLEMBED__W_Q].b, w[CLEMBED__W_K].b, w[CLEMBED__W_V].b};
-        if ((rc = upload_stack_t(ctx, qkv, 3, &d[CLEMBED__LW_QKV_W])) ||
+        if ((rc = upload_stack_t(ctx, qkv, 3, ctx->wdt, &d[CLEMBED__LW_QKV_W])) ||
             (rc = upload_stack_vec(ctx, b, 3, &d[CLEMBED__LW_QKV_B])))
             return rc;
     }
     const clembed__tensor *o[1] = {w[CLEMBED__W_O].w};
-    if ((rc = upload_stack_t(ctx, o, 1, &d[CLEMBED__LW_O_W])) ||
+    if ((rc = upload_stack_t(ctx, o, 1, ctx->wdt, &d[CLEMBED__LW_O_W])) ||
         (w[CLEMBED__W_O].b && (rc = upload_plain(ctx, w[CLEMBED__W_O].b, &d[CLEMBED__LW_O_B]))) ||
         (rc = upload_pair(ctx, &w[CLEMBED__W_ATTN_NORM], &d[CLEMBED__LW_ATTN_G], &d[CLEMBED__LW_ATTN_B])) ||
         (rc = upload_pair(ctx, &w[CLEMBED__W_Q_NORM], &d[CLEMBED__LW_QN], &d[CLEMBED__LW_QN])) ||
@@ -191,9 +275,9 @@ static clembed_status upload_set(clembed_context *ctx, size_t s, clembed__layer_
     const size_t n_in = m->cfg.gated && !(f & CLEMBED__A_FUSED_GATE) ? 2 : 1;
     const clembed__tensor *iw[2] = {w[in].w, w[CLEMBED__W_FFN_UP].w}, *ib[2] = {w[in].b, w[CLEMBED__W_FFN_UP].b};
     const clembed__tensor *ow[1] = {w[CLEMBED__W_FFN_OUT].w};
-    if ((rc = upload_stack_t(ctx, iw, n_in, &d[CLEMBED__LW_IN_W])) ||
+    if ((rc = upload_stack_t(ctx, iw, n_in, ctx->wdt, &d[CLEMBED__LW_IN_W])) ||
         (rc = upload_stack_vec(ctx, ib, n_in, &d[CLEMBED__LW_IN_B])) ||
-        (rc = upload_stack_t(ctx, ow, 1, &d[CLEMBED__LW_OUT_W])) ||
+        (rc = upload_stack_t(ctx, ow, 1, ctx->wdt, &d[CLEMBED__LW_OUT_W])) ||
         (w[CLEMBED__W_FFN_OUT].b && (rc = upload_plain(ctx, w[CLEMBED__W_FFN_OUT].b, &d[CLEMBED__LW_OUT_B]))) ||
         (rc = upload_pair(ctx, &w[CLEMBED__W_FFN_NORM], &d[CLEMBED__LW_FFN_G], &d[CLEMBED__LW_FFN_B])))
         return rc;
@@ -287,16 +371,16 @@ clembed_status clembed__encoder_upload(clembed_context *ctx)
     const clembed__wpair *g = m->enc;
     cl_mem *gw = ctx->gw;
     clembed_status rc;
-    if ((rc = upload_plain(ctx, g[CLEMBED__W_WORD].w, &gw[CLEMBED__GW_WORD])) ||
-        (g[CLEMBED__W_POS].w && (rc = upload_plain(ctx, g[CLEMBED__W_POS].w, &gw[CLEMBED__GW_POS]))) ||
-        (g[CLEMBED__W_TYPE].w && (rc = upload_plain(ctx, g[CLEMBED__W_TYPE].w, &gw[CLEMBED__GW_TYPE]))) ||
+    if ((rc = upload_table(ctx, g[CLEMBED__W_WORD].w, ctx->wdt, &gw[CLEMBED__GW_WORD])) ||
+        (g[CLEMBED__W_POS].w && (rc = upload_table(ctx, g[CLEMBED__W_POS].w, ctx->wdt, &gw[CLEMBED__GW_POS]))) ||
+        (g[CLEMBED__W_TYPE].w && (rc = upload_table(ctx, g[CLEMBED__W_TYPE].w, ctx->wdt, &gw[CLEMBED__GW_TYPE]))) ||
         (rc = upload_pair(ctx, &g[CLEMBED__W_EMB_NORM], &gw[CLEMBED__GW_EMB_G], &gw[CLEMBED__GW_EMB_B])) ||
         (rc = upload_pair(ctx, &g[CLEMBED__W_FINAL_NORM], &gw[CLEMBED__GW_FINAL_G], &gw[CLEMBED__GW_FINAL_B])) ||
         (rc = zeros(ctx, ctx->zeros_n, "zeros", &gw[CLEMBED__GW_ZEROS])))
         return rc;
     if (g[CLEMBED__W_EMB_PROJ].w) {
         const clembed__tensor *pw[1] = {g[CLEMBED__W_EMB_PROJ].w};
-        if ((rc = upload_stack_t(ctx, pw, 1, &gw[CLEMBED__GW_PROJ_W])) ||
+        if ((rc = upload_stack_t(ctx, pw, 1, ctx->wdt, &gw[CLEMBED__GW_PROJ_W])) ||
             (g[CLEMBED__W_EMB_PROJ].b && (rc = upload_plain(ctx, g[CLEMBED__W_EMB_PROJ].b, &gw[CLEMBED__GW_PROJ_B]))))
             return rc;
     }
@@ -333,7 +417,7 @@ clembed_status clembed__encoder_upload(clembed_context *ctx)
                                  "expected %u x %u", m->dir, mod->path, (long long)tw->shape[0],
                                  (long long)(tw->ndim > 1 ? tw->shape[1] : 1), s->out, s->in);
         const clembed__tensor *dw[1] = {tw};
-        if ((rc = upload_stack_t(ctx, dw, 1, &s->w)) || (tb && (rc = upload_plain(ctx, tb, &s->b))))
+        if ((rc = upload_stack_t(ctx, dw, 1, CLEMBED__WDT_F32, &s->w)) || (tb && (rc = upload_plain(ctx, tb, &s->b))))
             return rc;
     }
     return CLEMBED_OK;

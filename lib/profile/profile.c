@@ -950,6 +950,8 @@ clembed_status clembed_profile_result(const clembed_profile *p, size_t i, clembe
     out->rejected = e->n_rejected_total;
     out->outliers = e->outliers;
     out->chosen = e->chosen;
+    out->flops = e->flops;
+    out->bytes = e->bytes;
     return CLEMBED_OK;
 }
 
@@ -1015,6 +1017,23 @@ void clembed__profile_params(const clembed__profile *p, const clembed__kernel_de
     const clembed__profile_entry *e = clembed__profile_nearest(p, k->kernel, shape);
     if (e && !entry_values(p, e, k, values))
         defaults(k, values);
+}
+
+const char *clembed__profile_gemm_provider(const clembed__profile *p, const clembed__shape *shape)
+{
+    const clembed__profile_entry *best = NULL;
+    double bd = 0;
+    for (size_t i = 0; p && i < p->n_entries; i++) {
+        const clembed__profile_entry *e = &p->entries[i];
+        if (e->is_gemm || !e->chosen || strcmp(e->op, CLEMBED__PROFILE_GEMM_PROVIDER_OP) != 0)
+            continue;
+        double d = shape_dist(&e->shape, shape);
+        if (!best || d < bd) {
+            best = e;
+            bd = d;
+        }
+    }
+    return best ? best->kernel : NULL;
 }
 
 const char *clembed__profile_path(const clembed__profile *p)

@@ -36,6 +36,13 @@ const clembed__kernel_def *clembed__profile_variant(const clembed__profile *p, c
 void clembed__profile_params(const clembed__profile *p, const clembed__kernel_def *k,
                              const clembed__shape *shape, int *values);
 
+/* The GEMM provider ("kernel", "clblast", "blas") the profile measured fastest at the shape
+ * nearest to `shape` (m = tokens, k = hidden, n = inter); NULL when it measured none. */
+const char *clembed__profile_gemm_provider(const clembed__profile *p, const clembed__shape *shape);
+
+/* The op name of the entries that compare GEMM providers (kernel: the provider's name). */
+#define CLEMBED__PROFILE_GEMM_PROVIDER_OP "gemm_provider"
+
 /* The device batch token budget the profile recommends, 0 when it has none. */
 uint32_t clembed__profile_batch_tokens(const clembed__profile *p);
 

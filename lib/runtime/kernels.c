@@ -132,6 +132,18 @@ static int fits_attention_row(const clembed__kernel_def *k, const int *v, const 
     return fits_attention(k, v, s, dev, why);
 }
 
+/* The query-block variant: QB queries in the lanes of a vector. */
+static int fits_attention_qblock(const clembed__kernel_def *k, const int *v, const clembed__shape *s,
+                                 const clembed__device *dev, const char **why)
+{
+    int qb = clembed__kparam(k, v, CLEMBED__P_QB, 8);
+    if (qb != 4 && qb != 8 && qb != 16) {
+        *why = "QB must be 4, 8 or 16";
+        return 0;
+    }
+    return fits_heads(k, v, s, dev, why);
+}
+
 /* ---- the table ---------------------------------------------------------------------------- */
 
 #define P(p, def, flags, ...) {#p, CLEMBED__P_##p, def, flags, {__VA_ARGS__}}
@@ -144,40 +156,42 @@ static int fits_attention_row(const clembed__kernel_def *k, const int *v, const 
 #define VECTOR (CLEMBED__PF_VECTOR | CLEMBED__PF_SHRINK)
 
 const clembed__kernel_def clembed__kernels[] = {
-    /* op, variant, kernel, source, valid, fits, params, cpu, per_item, head_dim */
+    /* op, variant, kernel, source, valid, fits, params, cpu, per_item, head_dim, wdtype */
     {"fill", "scalar", "fill_f32", "common", wg_or_driver_fits, NULL,
-     {P(WG, 64, 0, WG_OR_DRIVER_CHOICES)}, 0, 0, 0},
+     {P(WG, 64, 0, WG_OR_DRIVER_CHOICES)}, 0, 0, 0, 0},
     {"copy", "vec", "copy_f32_vec", "common", wg_or_driver_fits, fits_vec,
-     {P(WG, 64, 0, WG_OR_DRIVER_CHOICES), P(VEC, 4, VECTOR, VEC_CHOICES)}, 0, 0, 0},
+     {P(WG, 64, 0, WG_OR_DRIVER_CHOICES), P(VEC, 4, VECTOR, VEC_CHOICES)}, 0, 0, 0, 0},
     /* Encoder ops: see cl/<source>.cl for what each computes. */
     {"embeddings", "ln", "embeddings_f32", "embeddings", wg_pow2_fits, NULL,
-     {P(WG, 64, 0, WG_POW2_CHOICES)}, 0, 0, 0},
+     {P(WG, 64, 0, WG_POW2_CHOICES)}, 0, 0, 0, 1},
     {"embeddings", "row", "embeddings_f32_row", "embeddings", wg_fits, fits_vec,
-     {P(WG, 8, 0, WG_ROW_CHOICES), P(VEC, 8, VECTOR, VEC_CHOICES)}, 1, 1, 0},
+     {P(WG, 8, 0, WG_ROW_CHOICES), P(VEC, 8, VECTOR, VEC_CHOICES)}, 1, 1, 0, 1},
     {"add_layernorm", "rows", "add_layernorm_f32", "layernorm", wg_pow2_fits, NULL,
-     {P(WG, 64, 0, WG_POW2_CHOICES)}, 0, 0, 0},
+     {P(WG, 64, 0, WG_POW2_CHOICES)}, 0, 0, 0, 0},
     {"add_layernorm", "row", "add_layernorm_f32_row", "layernorm", wg_fits, fits_vec,
-     {P(WG, 8, 0, WG_ROW_CHOICES), P(VEC, 8, VECTOR, VEC_CHOICES)}, 1, 1, 0},
+     {P(WG, 8, 0, WG_ROW_CHOICES), P(VEC, 8, VECTOR, VEC_CHOICES)}, 1, 1, 0, 0},
     {"bias_act", "vec", "bias_act_f32", "activation", wg_or_driver_fits, fits_vec_divides_row,
-     {P(WG, 64, 0, WG_OR_DRIVER_CHOICES), P(VEC, 4, VECTOR, VEC_CHOICES)}, 0, 0, 0},
+     {P(WG, 64, 0, WG_OR_DRIVER_CHOICES), P(VEC, 4, VECTOR, VEC_CHOICES)}, 0, 0, 0, 0},
     {"attention", "online", "attention_f32", "attention", wg_kt_fits, fits_attention,
-     {P(WG, 32, 0, 8, 16, 32, 64, 128), P(KT, 32, CLEMBED__PF_SHRINK, KT_CHOICES)}, 0, 0, 1},
+     {P(WG, 32, 0, 8, 16, 32, 64, 128), P(KT, 32, CLEMBED__PF_SHRINK, KT_CHOICES)}, 0, 0, 1, 0},
     {"attention", "row", "attention_f32_row", "attention", wg_kt_fits, fits_attention_row,
      {P(WG, 8, 0, WG_ROW_CHOICES), P(KT, 32, CLEMBED__PF_SHRINK, KT_CHOICES),
       P(VEC, 16, VECTOR, VEC_CHOICES)},
-     1, 1, 1},
+     0, 1, 1, 0},
+    {"attention", "qblock", "attention_f32_qblock", "attention", wg_kt_fits, fits_attention_qblock,
+     {P(WG, 1, 0, 1, 2, 4, 8), P(KT, 16, 0, KT_CHOICES), P(QB, 16, 0, 4, 8, 16)}, 1, 1, 1, 0},
     /* Its source's attention kernels require a work-group size: no driver's choice here. */
-    {"qk_prep", "slot", "qk_prep_f32", "attention", wg_fits, fits_heads, {P(WG, 64, 0, WG_CHOICES)}, 0, 0, 1},
+    {"qk_prep", "slot", "qk_prep_f32", "attention", wg_fits, fits_heads, {P(WG, 64, 0, WG_CHOICES)}, 0, 0, 1, 0},
     {"glu", "vec", "glu_f32", "activation", wg_or_driver_fits, fits_vec_divides_row,
-     {P(WG, 64, 0, WG_OR_DRIVER_CHOICES), P(VEC, 4, VECTOR, VEC_CHOICES)}, 0, 0, 0},
-    {"pooling", "cols", "pooling_f32", "pooling", wg_fits, NULL, {P(WG, 64, 0, WG_CHOICES)}, 0, 0, 0},
+     {P(WG, 64, 0, WG_OR_DRIVER_CHOICES), P(VEC, 4, VECTOR, VEC_CHOICES)}, 0, 0, 0, 0},
+    {"pooling", "cols", "pooling_f32", "pooling", wg_fits, NULL, {P(WG, 64, 0, WG_CHOICES)}, 0, 0, 0, 0},
     {"l2norm", "rows", "l2norm_f32", "pooling", wg_pow2_fits, NULL, {P(WG, 64, 0, WG_POW2_CHOICES)},
-     0, 0, 0},
+     0, 0, 0, 0},
     /* GEMM for CPU drivers; GPUs get CLBlast (see lib/encoder/gemm.c). */
     {"gemm", "nn", "gemm_nn_f32", "gemm", wg_fits, fits_gemm,
      {P(WG, 8, 0, 1, 2, 4, 8, 16), P(TM, 8, 0, 1, 2, 4, 6, 8, 12), P(TN, 1, 0, 1, 2, 4),
       P(VN, 8, VECTOR, 1, 4, 8, 16)},
-     0, 0, 0},
+     0, 0, 0, 1},
 };
 
 const size_t clembed__n_kernels = sizeof clembed__kernels / sizeof clembed__kernels[0];

@@ -19,7 +19,12 @@ typedef struct clembed__shape {
     uint32_t seq;      /* padded sequence length */
     uint32_t batch;    /* sequences */
     uint32_t inter;    /* feed-forward width */
+    uint32_t wdtype;   /* how the weights the op reads are stored (CLEMBED__WDT_*); not part of
+                        * a profile's shapes: parameters carry over between dtypes */
 } clembed__shape;
+
+/* Weight storage: float, IEEE half, bfloat16; kernels widen to float (-DWDT). */
+enum { CLEMBED__WDT_F32 = 0, CLEMBED__WDT_F16 = 1, CLEMBED__WDT_BF16 = 2 };
 
 /* A WG value: no required work-group size, the driver picks the local size
  * (launches pass a NULL local size). */
@@ -27,7 +32,7 @@ typedef struct clembed__shape {
 
 /* Tunable parameters by id; their names are the -D macros of the kernels and the keys of
  * profiles.  Code reads a kernel's values by id (clembed__kparam), never by position. */
-#define CLEMBED__PARAM_LIST(X) X(WG) X(VEC) X(KT) X(TM) X(TN) X(VN)
+#define CLEMBED__PARAM_LIST(X) X(WG) X(VEC) X(KT) X(TM) X(TN) X(VN) X(QB)
 typedef enum clembed__param_id {
     CLEMBED__P_NONE = 0,   /* an unused slot */
 #define CLEMBED_X_(p) CLEMBED__P_##p,
@@ -70,6 +75,7 @@ struct clembed__kernel_def {
     int         cpu;        /* the op's variant for CPU devices when no profile chooses */
     int         per_item;   /* a work-item per row (else a work-group per row) */
     int         head_dim;   /* compiled for the shape's head size (-DHEAD_DIM) */
+    int         wdtype;     /* compiled for the shape's weight storage (-DWDT) */
 };
 
 /* The parameter names by id ("WG", ...); NULL for CLEMBED__P_NONE. */

@@ -36,6 +36,10 @@ clembed_status clembed__kinst_build(cl_context ctx, const clembed__device *dev,
         out->values[i] = values ? values[i] : k->params[i].def;
     char opts[256];
     clembed__kernel_options(k, out->values, opts, sizeof opts);
+    if (k->wdtype) {
+        size_t used = strlen(opts);
+        snprintf(opts + used, sizeof opts - used, " -DWDT=%u", (unsigned)shape->wdtype);
+    }
     if (k->head_dim) {
         out->head_dim = shape->heads ? shape->hidden / shape->heads : 0;
         size_t used = strlen(opts);
@@ -145,18 +149,18 @@ static cl_int enqueue(cl_command_queue q, cl_kernel k, cl_uint dims, const size_
 cl_int clembed__launch_embeddings(cl_command_queue q, const clembed__kinst *ki, cl_mem ids,
                                   cl_mem type_ids, cl_mem word, cl_mem pos, cl_mem type,
                                   cl_mem gamma, cl_mem beta, cl_mem out, uint32_t rows,
-                                  uint32_t width, uint32_t seq, int32_t pos_offset, float eps, int flags,
+                                  uint32_t width, cl_mem tpos, int32_t pos_offset, float eps, int flags,
                                   cl_event *ev)
 {
     cl_kernel k = ki->kernel;
     cl_int err = CL_SUCCESS;
-    cl_uint h = width, s = seq;
+    cl_uint h = width;
     cl_int po = pos_offset, fl = flags;
     cl_mem ty = OR(type_ids, ids), p = OR(pos, word), t = OR(type, word), g = OR(gamma, word);
-    cl_mem be = OR(beta, word);
+    cl_mem be = OR(beta, word), tp = OR(tpos, ids);
     ARG(0, ids), ARG(1, ty), ARG(2, word), ARG(3, p), ARG(4, t), ARG(5, g);
     cl_uint r = rows;
-    ARG(6, be), ARG(7, out), ARG(8, h), ARG(9, s), ARG(10, po), ARG(11, eps), ARG(12, r), ARG(13, fl);
+    ARG(6, be), ARG(7, out), ARG(8, h), ARG(9, tp), ARG(10, po), ARG(11, eps), ARG(12, r), ARG(13, fl);
     if (err != CL_SUCCESS)
         return err;
     size_t wg = clembed__local_size(ki), g2 = row_global(ki, rows);
@@ -197,8 +201,8 @@ cl_int clembed__launch_bias_act(cl_command_queue q, const clembed__kinst *ki, cl
 }
 
 cl_int clembed__launch_attention(cl_command_queue q, const clembed__kinst *ki, cl_mem qkv,
-                                 cl_mem bias, cl_mem lens, cl_mem out, uint32_t batch, uint32_t seq,
-                                 const clembed__attn_args *a, cl_event *ev)
+                                 cl_mem bias, cl_mem lens, cl_mem offs, cl_mem out, uint32_t batch,
+                                 uint32_t seq, const clembed__attn_args *a, cl_event *ev)
 {
     cl_kernel k = ki->kernel;
     cl_int err = CL_SUCCESS;
@@ -209,13 +213,14 @@ cl_int clembed__launch_attention(cl_command_queue q, const clembed__kinst *ki, c
     float scale = a->scale;
     if (!a->heads || !kg || a->heads % kg || !(ki->head_dim > 0))
         return CL_INVALID_KERNEL_ARGS;
-    ARG(0, qkv), ARG(1, bias), ARG(2, lens), ARG(3, out), ARG(4, s), ARG(5, ld), ARG(6, qc), ARG(7, kc);
-    ARG(8, vc), ARG(9, kg), ARG(10, scale), ARG(11, pb), ARG(12, pbs), ARG(13, pbc), ARG(14, fl);
-    ARG(15, wl), ARG(16, wr);
+    ARG(0, qkv), ARG(1, bias), ARG(2, lens), ARG(3, offs), ARG(4, out), ARG(5, s), ARG(6, ld), ARG(7, qc);
+    ARG(8, kc), ARG(9, vc), ARG(10, kg), ARG(11, scale), ARG(12, pb), ARG(13, pbs), ARG(14, pbc);
+    ARG(15, fl), ARG(16, wl), ARG(17, wr);
     if (err != CL_SUCCESS)
         return err;
     size_t wg[3] = {clembed__local_size(ki), 1, 1};
-    size_t g[3] = {round_up(seq, wg[0]), a->heads, batch};
+    const uint32_t qb = (uint32_t)clembed__kinst_param(ki, CLEMBED__P_QB);   /* queries per work-item */
+    size_t g[3] = {round_up((seq + qb - 1) / qb, wg[0]), a->heads, batch};
     return enqueue(q, k, 3, g, wg, ev);
 }
 
@@ -235,18 +240,18 @@ cl_int clembed__launch_glu(cl_command_queue q, const clembed__kinst *ki, cl_mem 
 }
 
 cl_int clembed__launch_qk_prep(cl_command_queue q, const clembed__kinst *ki, cl_mem qkv, cl_mem bias,
-                               cl_mem q_norm, cl_mem k_norm, cl_mem cos_t, cl_mem sin_t, uint32_t rows,
-                               uint32_t ld, uint32_t heads, uint32_t kv_heads, uint32_t seq,
+                               cl_mem q_norm, cl_mem k_norm, cl_mem cos_t, cl_mem sin_t, cl_mem tpos,
+                               uint32_t rows, uint32_t ld, uint32_t heads, uint32_t kv_heads,
                                uint32_t rope_dim, float eps, int flags, cl_event *ev)
 {
     cl_kernel k = ki->kernel;
     cl_int err = CL_SUCCESS;
-    cl_uint r = rows, l = ld, h = heads, kvh = kv_heads, s = seq, rd = rope_dim;
+    cl_uint r = rows, l = ld, h = heads, kvh = kv_heads, rd = rope_dim;
     cl_int fl = flags;
     cl_mem b = OR(bias, qkv), qn = OR(q_norm, qkv), kn = OR(k_norm, qkv), ct = OR(cos_t, qkv);
-    cl_mem st = OR(sin_t, qkv);
-    ARG(0, qkv), ARG(1, b), ARG(2, qn), ARG(3, kn), ARG(4, ct), ARG(5, st), ARG(6, r), ARG(7, l);
-    ARG(8, h), ARG(9, kvh), ARG(10, s), ARG(11, rd), ARG(12, eps), ARG(13, fl);
+    cl_mem st = OR(sin_t, qkv), tp = OR(tpos, qkv);
+    ARG(0, qkv), ARG(1, b), ARG(2, qn), ARG(3, kn), ARG(4, ct), ARG(5, st), ARG(6, tp), ARG(7, r);
+    ARG(8, l), ARG(9, h), ARG(10, kvh), ARG(11, rd), ARG(12, eps), ARG(13, fl);
     if (err != CL_SUCCESS)
         return err;
     size_t n = (size_t)rows * (heads + 2 * (size_t)kv_heads);
@@ -255,13 +260,13 @@ cl_int clembed__launch_qk_prep(cl_command_queue q, const clembed__kinst *ki, cl_
 }
 
 cl_int clembed__launch_pooling(cl_command_queue q, const clembed__kinst *ki, cl_mem hidden,
-                               cl_mem lens, cl_mem out, uint32_t batch, uint32_t seq, uint32_t width,
+                               cl_mem lens, cl_mem offs, cl_mem out, uint32_t batch, uint32_t width,
                                uint32_t order, uint32_t n_modes, uint32_t skip, cl_event *ev)
 {
     cl_kernel k = ki->kernel;
     cl_int err = CL_SUCCESS;
-    cl_uint s = seq, w = width, o = order, nm = n_modes, sk = skip;
-    ARG(0, hidden), ARG(1, lens), ARG(2, out), ARG(3, s), ARG(4, w), ARG(5, o), ARG(6, nm), ARG(7, sk);
+    cl_uint w = width, o = order, nm = n_modes, sk = skip;
+    ARG(0, hidden), ARG(1, lens), ARG(2, offs), ARG(3, out), ARG(4, w), ARG(5, o), ARG(6, nm), ARG(7, sk);
     if (err != CL_SUCCESS)
         return err;
     size_t wg[2] = {clembed__local_size(ki), 1};

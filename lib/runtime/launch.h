@@ -88,7 +88,7 @@ enum { CLEMBED__QF_BIAS = 1, CLEMBED__QF_NORM = 2, CLEMBED__QF_ROPE = 4 };
 cl_int clembed__launch_embeddings(cl_command_queue q, const clembed__kinst *ki, cl_mem ids,
                                   cl_mem type_ids, cl_mem word, cl_mem pos, cl_mem type,
                                   cl_mem gamma, cl_mem beta, cl_mem out, uint32_t rows,
-                                  uint32_t width, uint32_t seq, int32_t pos_offset, float eps, int flags,
+                                  uint32_t width, cl_mem tpos, int32_t pos_offset, float eps, int flags,
                                   cl_event *ev);
 cl_int clembed__launch_add_layernorm(cl_command_queue q, const clembed__kinst *ki, cl_mem x,
                                      cl_mem bias, cl_mem res, cl_mem gamma, cl_mem beta, cl_mem out,
@@ -101,19 +101,21 @@ size_t clembed__local_size(const clembed__kinst *ki);
 
 cl_int clembed__launch_bias_act(cl_command_queue q, const clembed__kinst *ki, cl_mem x, cl_mem bias,
                                 cl_mem out, uint32_t rows, uint32_t cols, int act, cl_event *ev);
+/* Packed sequences (no padding rows): sequence b's rows start at offs[b], its tokens are the
+ * first lens[b]; seq is the most rows any sequence of the batch has. */
 cl_int clembed__launch_attention(cl_command_queue q, const clembed__kinst *ki, cl_mem qkv,
-                                 cl_mem bias, cl_mem lens, cl_mem out, uint32_t batch, uint32_t seq,
-                                 const clembed__attn_args *a, cl_event *ev);
+                                 cl_mem bias, cl_mem lens, cl_mem offs, cl_mem out, uint32_t batch,
+                                 uint32_t seq, const clembed__attn_args *a, cl_event *ev);
 /* out[rows, inter] = act(x[:, :inter] + b) * (x[:, inter:] + b'), x [rows, 2 inter]. */
 cl_int clembed__launch_glu(cl_command_queue q, const clembed__kinst *ki, cl_mem x, cl_mem bias, cl_mem out,
                            uint32_t rows, uint32_t inter, int act, cl_event *ev);
 /* Bias, per-head RMSNorm and rotary positions on the query and key heads of qkv, in place. */
 cl_int clembed__launch_qk_prep(cl_command_queue q, const clembed__kinst *ki, cl_mem qkv, cl_mem bias,
-                               cl_mem q_norm, cl_mem k_norm, cl_mem cos_t, cl_mem sin_t, uint32_t rows,
-                               uint32_t ld, uint32_t heads, uint32_t kv_heads, uint32_t seq,
+                               cl_mem q_norm, cl_mem k_norm, cl_mem cos_t, cl_mem sin_t, cl_mem tpos,
+                               uint32_t rows, uint32_t ld, uint32_t heads, uint32_t kv_heads,
                                uint32_t rope_dim, float eps, int flags, cl_event *ev);
 cl_int clembed__launch_pooling(cl_command_queue q, const clembed__kinst *ki, cl_mem hidden,
-                               cl_mem lens, cl_mem out, uint32_t batch, uint32_t seq, uint32_t width,
+                               cl_mem lens, cl_mem offs, cl_mem out, uint32_t batch, uint32_t width,
                                uint32_t order, uint32_t n_modes, uint32_t skip, cl_event *ev);
 cl_int clembed__launch_l2norm(cl_command_queue q, const clembed__kinst *ki, cl_mem in,
                               uint32_t in_stride, cl_mem out, uint32_t out_stride, uint32_t rows,

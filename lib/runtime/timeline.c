@@ -63,6 +63,15 @@ clembed_status clembed__timeline_track(clembed__timeline *tl, cl_command_queue q
     return CLEMBED_OK;
 }
 
+void clembed__timeline_add(clembed__timeline *tl, int op, double seconds)
+{
+    if (op < 0 || op >= CLEMBED__TIMELINE_MAX_OPS)
+        return;
+    tl->seconds[op] += seconds > 0 ? seconds : 0;
+    tl->calls[op]++;
+    tl->host_t0 = clembed__now();
+}
+
 clembed_status clembed__timeline_collect(clembed__timeline *tl, cl_command_queue q)
 {
     cl_int err = clFinish(q);

@@ -15,6 +15,8 @@ typedef struct clembed__timeline {
     const char *label;                           /* the device, for messages */
     double      seconds[CLEMBED__TIMELINE_MAX_OPS];
     uint64_t    calls[CLEMBED__TIMELINE_MAX_OPS];
+    double      flops[CLEMBED__TIMELINE_MAX_OPS];   /* the work the ops had to do */
+    double      bytes[CLEMBED__TIMELINE_MAX_OPS];
     struct clembed__timed {                      /* pending events of the current batch */
         int      op;
         cl_event a, b;                           /* a kernel's event; or markers around several */
@@ -35,6 +37,19 @@ void clembed__timeline_begin(clembed__timeline *tl);
  * markers a and b.  Under host timing it waits for q and times the op here. */
 clembed_status clembed__timeline_track(clembed__timeline *tl, cl_command_queue q, int op, cl_event a,
                                        cl_event b);
+
+/* Counts the work an op had to do: its roofline, with the device's peaks. */
+static inline void clembed__timeline_work(clembed__timeline *tl, int op, double flops, double bytes)
+{
+    if (op >= 0 && op < CLEMBED__TIMELINE_MAX_OPS) {
+        tl->flops[op] += flops;
+        tl->bytes[op] += bytes;
+    }
+}
+
+/* Adds `seconds` the host measured itself (an op run on the host) to op; under host timing the
+ * next op's time starts now. */
+void clembed__timeline_add(clembed__timeline *tl, int op, double seconds);
 
 /* Waits for q and adds the pending events' times to the op totals.  The
  * first batch whose events all read zero switches the timeline to host

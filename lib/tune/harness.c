@@ -31,9 +31,11 @@
  *                    normalizing, odd seeds keep 3/4 of the columns
  *   gemm             C[tokens, inter] = A[tokens, hidden] B[hidden, inter]; odd
  *                    seeds add a bias and apply activation (seed / 2) % 7 */
+#include "encoder/encoder.h"
 #include "runtime/launch.h"
 #include "model/model.h"
 #include "tune/harness.h"
+#include "core/util.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -95,6 +97,56 @@ static float *rand_array(uint64_t *st, size_t n, float lo, float hi)
     return a;
 }
 
+static clembed_status make_buf(clembed__op_bench *b, int slot, const void *host, size_t bytes);
+
+/* x rounded to the 16-bit storage wdt (CLEMBED__WDT_F16 or _BF16), in place, and those bits in
+ * bits16 (unless NULL): the kernels then read exactly the values the reference uses.  Float
+ * storage leaves x alone. */
+static void to_storage(float *x, size_t n, int wdt, uint16_t *bits16)
+{
+    if (wdt == CLEMBED__WDT_F32)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &x[i], 4);
+        if (wdt == CLEMBED__WDT_BF16) {
+            u = (u + 0x7fffu + ((u >> 16) & 1)) & 0xffff0000u;
+            if (bits16)
+                bits16[i] = (uint16_t)(u >> 16);
+        } else {
+            /* values in (-2, 2), normal in half: round the mantissa to 10 bits, nearest even */
+            uint32_t rest = u & 0x1fffu, keep = u & ~0x1fffu;
+            if (rest > 0x1000u || (rest == 0x1000u && (keep & 0x2000u)))
+                keep += 0x2000u;
+            u = keep;
+            uint32_t e = (u >> 23) & 0xffu;
+            int ex = (int)e - 127 + 15;
+            if (ex <= 0) {   /* too small for a normal half: zero, as the reference then uses */
+                u &= 0x80000000u;
+                if (bits16)
+                    bits16[i] = (uint16_t)((u >> 16) & 0x8000u);
+            } else if (bits16) {
+                bits16[i] = (uint16_t)(((u >> 16) & 0x8000u) | ((uint32_t)ex << 10) | ((u >> 13) & 0x3ffu));
+            }
+        }
+        memcpy(&x[i], &u, 4);
+    }
+}
+
+/* A weight buffer as the kernel stores it: float, or 16 bits (x is rounded to them). */
+static clembed_status make_weight_buf(clembed__op_bench *b, int slot, float *x, size_t n)
+{
+    if (b->s.wdtype == CLEMBED__WDT_F32)
+        return make_buf(b, slot, x, n * 4);
+    uint16_t *bits = malloc((n ? n : 1) * sizeof *bits);
+    if (!bits)
+        return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
+    to_storage(x, n, (int)b->s.wdtype, bits);
+    clembed_status rc = make_buf(b, slot, bits, n * 2);
+    free(bits);
+    return rc;
+}
+
 static clembed_status make_buf(clembed__op_bench *b, int slot, const void *host, size_t bytes)
 {
     cl_int err;
@@ -152,6 +204,34 @@ static void norm_ref(const double *v, size_t n, const float *g, const float *be,
         out[c] = (float)((v[c] - mean) * rstd * g[c] + ((flags & CLEMBED__NF_BETA) ? be[c] : 0.0));
 }
 
+/* Token positions as the encoder packs them: row r is position r % seq (sequences of seq rows). */
+static clembed_status make_tpos(clembed__op_bench *b, int slot, uint32_t rows, uint32_t seq)
+{
+    int32_t *tp = malloc((rows ? rows : 1) * sizeof *tp);
+    if (!tp)
+        return clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
+    for (uint32_t r = 0; r < rows; r++)
+        tp[r] = (int32_t)(r % seq);
+    clembed_status rc = make_buf(b, slot, tp, rows * sizeof *tp);
+    free(tp);
+    return rc;
+}
+
+/* Packed sequences as the encoder lays them out: lengths (the first sequence full, one empty
+ * where there are three or more, the rest random in 1..S), each given max(len, 1) rows from
+ * offs[b]; returns the rows in all. */
+static uint32_t pack_lens(uint64_t *st, uint32_t B, uint32_t S, uint32_t *lens, uint32_t *offs)
+{
+    uint32_t rows = 0;
+    for (uint32_t i = 0; i < B; i++) {
+        lens[i] = i == 0 ? S : i == 2 ? 0 : 1 + (uint32_t)(splitmix(st) % S);
+        offs[i] = rows;
+        rows += lens[i] ? lens[i] : 1;
+    }
+    offs[B] = rows;
+    return rows;
+}
+
 static clembed_status setup_emb(clembed__op_bench *b, uint64_t *st, uint64_t seed)
 {
     static const int variants[4] = {
@@ -173,6 +253,9 @@ static clembed_status setup_emb(clembed__op_bench *b, uint64_t *st, uint64_t see
         rc = clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
         goto out;
     }
+    to_storage(w, (size_t)V * H, (int)b->s.wdtype, NULL);
+    to_storage(p, (size_t)P * H, (int)b->s.wdtype, NULL);
+    to_storage(ty, (size_t)NT * H, (int)b->s.wdtype, NULL);
     for (uint32_t i = 0; i < T; i++) {
         ids[i] = (int32_t)(splitmix(st) % V);
         types[i] = (int32_t)(splitmix(st) % NT);
@@ -188,9 +271,9 @@ static clembed_status setup_emb(clembed__op_bench *b, uint64_t *st, uint64_t see
     b->rows = T;
     b->cols = H;
     if ((rc = make_buf(b, 0, ids, T * sizeof *ids)) || (rc = make_buf(b, 1, types, T * sizeof *types)) ||
-        (rc = make_buf(b, 2, w, (size_t)V * H * 4)) || (rc = make_buf(b, 3, p, (size_t)P * H * 4)) ||
-        (rc = make_buf(b, 4, ty, (size_t)NT * H * 4)) || (rc = make_buf(b, 5, g, H * 4)) ||
-        (rc = make_buf(b, 6, be, H * 4)))
+        (rc = make_weight_buf(b, 2, w, (size_t)V * H)) || (rc = make_weight_buf(b, 3, p, (size_t)P * H)) ||
+        (rc = make_weight_buf(b, 4, ty, (size_t)NT * H)) || (rc = make_buf(b, 5, g, H * 4)) ||
+        (rc = make_buf(b, 6, be, H * 4)) || (rc = make_tpos(b, 7, T, S)))
         goto out;
     b->bytes = 4.0 * T * H * 4 + 8.0 * T;
     b->flops = 10.0 * T * H;
@@ -298,22 +381,22 @@ static clembed_status setup_attn(clembed__op_bench *b, uint64_t *st, uint64_t se
         a->win_left = 5;
     float *qkv = rand_array(st, n, -1, 1), *bias = rand_array(st, W, -0.5f, 0.5f);
     float *pb = rand_array(st, NH * PB, -1, 1);
-    uint32_t *lens = malloc(B * sizeof *lens);
+    uint32_t *lens = malloc(B * sizeof *lens), *offs = malloc((B + 1) * sizeof *offs);
     double *sc = malloc(S * sizeof *sc);
     clembed_status rc = CLEMBED_OK;
-    if (!qkv || !bias || !pb || !lens || !sc || !b->ref) {
+    if (!qkv || !bias || !pb || !lens || !offs || !sc || !b->ref) {
         rc = clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
         goto out;
     }
     double flops = 0;
-    for (uint32_t i = 0; i < B; i++)
-        lens[i] = i == 0 ? S : 1 + (uint32_t)(splitmix(st) % S);
+    const uint32_t rows = pack_lens(st, B, S, lens, offs);
+    b->out_n = (size_t)rows * H;
     memset(b->ref, 0, (size_t)T * H * sizeof(float));
     for (uint32_t bi = 0; bi < B; bi++)
         for (uint32_t h = 0; h < NH; h++)
             for (uint32_t i = 0; i < lens[bi]; i++) {
                 const uint32_t kh = h / a->kv_group;
-                const float *qr = qkv + ((size_t)bi * S + i) * W + (size_t)h * D;
+                const float *qr = qkv + ((size_t)offs[bi] + i) * W + (size_t)h * D;
                 double mx = -INFINITY, sum = 0;
                 for (uint32_t j = 0; j < lens[bi]; j++) {
                     int seen = !((a->flags & CLEMBED__AF_CAUSAL) && j > i) &&
@@ -323,7 +406,7 @@ static clembed_status setup_attn(clembed__op_bench *b, uint64_t *st, uint64_t se
                         sc[j] = -INFINITY;
                         continue;
                     }
-                    const float *kr = qkv + ((size_t)bi * S + j) * W + a->k_col + (size_t)kh * D;
+                    const float *kr = qkv + ((size_t)offs[bi] + j) * W + a->k_col + (size_t)kh * D;
                     double d = 0;
                     for (uint32_t e = 0; e < D; e++)
                         d += ((double)qr[e] + bias[h * D + e]) * ((double)kr[e] + bias[a->k_col + kh * D + e]);
@@ -334,24 +417,25 @@ static clembed_status setup_attn(clembed__op_bench *b, uint64_t *st, uint64_t se
                 }
                 for (uint32_t j = 0; j < lens[bi]; j++)
                     sum += (sc[j] = exp(sc[j] - mx));
-                float *o = b->ref + ((size_t)bi * S + i) * H + (size_t)h * D;
+                float *o = b->ref + ((size_t)offs[bi] + i) * H + (size_t)h * D;
                 for (uint32_t e = 0; e < D; e++) {
                     double acc = 0;
                     for (uint32_t j = 0; j < lens[bi]; j++)
-                        acc += sc[j] * ((double)qkv[((size_t)bi * S + j) * W + a->v_col + kh * D + e] +
+                        acc += sc[j] * ((double)qkv[((size_t)offs[bi] + j) * W + a->v_col + kh * D + e] +
                                         bias[a->v_col + kh * D + e]);
                     o[e] = (float)(acc / sum);
                 }
                 flops += 4.0 * lens[bi] * D;
             }
     if ((rc = make_buf(b, 0, qkv, n * 4)) || (rc = make_buf(b, 1, bias, W * 4)) ||
-        (rc = make_buf(b, 2, lens, B * sizeof *lens)) || (rc = make_buf(b, 3, pb, NH * PB * 4)))
+        (rc = make_buf(b, 2, lens, B * sizeof *lens)) || (rc = make_buf(b, 3, pb, NH * PB * 4)) ||
+        (rc = make_buf(b, 4, offs, (B + 1) * sizeof *offs)))
         goto out;
     a->posb = b->in[3];
-    b->bytes = 4.0 * T * (H + W);
+    b->bytes = 4.0 * rows * (H + W);
     b->flops = flops;
 out:
-    free(qkv), free(bias), free(pb), free(lens), free(sc);
+    free(qkv), free(bias), free(pb), free(lens), free(offs), free(sc);
     return rc;
 }
 
@@ -420,7 +504,7 @@ static clembed_status setup_prep(clembed__op_bench *b, uint64_t *st, uint64_t se
     if ((rc = make_buf(b, 0, qkv, n * 4)) || (rc = make_buf(b, 1, bias, W * 4)) ||
         (rc = make_buf(b, 2, qn, D * 4)) || (rc = make_buf(b, 3, kn, D * 4)) ||
         (rc = make_buf(b, 4, ct, (size_t)S * (half ? half : 1) * 4)) ||
-        (rc = make_buf(b, 5, sn, (size_t)S * (half ? half : 1) * 4)))
+        (rc = make_buf(b, 5, sn, (size_t)S * (half ? half : 1) * 4)) || (rc = make_tpos(b, 6, T, S)))
         goto out;
     b->bytes = 2.0 * n * 4;
     b->flops = 10.0 * n;
@@ -468,20 +552,19 @@ static clembed_status setup_pool(clembed__op_bench *b, uint64_t *st, uint64_t se
         b->order |= modes[k] << (3 * k);
     b->skip = (uint32_t)(seed % 4);
     float *x = rand_array(st, n, -2, 2);
-    uint32_t *lens = malloc((B ? B : 1) * sizeof *lens);
+    uint32_t *lens = malloc((B ? B : 1) * sizeof *lens), *offs = malloc((B + 1) * sizeof *offs);
     clembed_status rc = CLEMBED_OK;
-    if (!x || !lens || !b->ref) {
+    if (!x || !lens || !offs || !b->ref) {
         rc = clembed__fail(CLEMBED_ERR_NOMEM, "out of memory");
         goto out;
     }
-    for (uint32_t i = 0; i < B; i++)
-        lens[i] = i == 0 ? S : 1 + (uint32_t)(splitmix(st) % S);
+    const uint32_t rows = pack_lens(st, B, S, lens, offs);
     b->out_n = (size_t)B * b->n_modes * W;
     for (uint32_t bi = 0; bi < B; bi++) {
         uint32_t len = lens[bi], start = b->skip < len ? b->skip : len;
         for (uint32_t c = 0; c < W; c++) {
             double mx = -INFINITY, sum = 0, ws = 0, wt = 0;
-            const float *col = x + (size_t)bi * S * W + c;
+            const float *col = x + (size_t)offs[bi] * W + c;
             for (uint32_t j = start; j < len; j++) {
                 double v = col[(size_t)j * W];
                 mx = v > mx ? v : mx;
@@ -500,12 +583,13 @@ static clembed_status setup_pool(clembed__op_bench *b, uint64_t *st, uint64_t se
                 b->ref[((size_t)bi * b->n_modes + k) * W + c] = (float)r[modes[k]];
         }
     }
-    if ((rc = make_buf(b, 0, x, n * 4)) || (rc = make_buf(b, 1, lens, B * sizeof *lens)))
+    if ((rc = make_buf(b, 0, x, n * 4)) || (rc = make_buf(b, 1, lens, B * sizeof *lens)) ||
+        (rc = make_buf(b, 2, offs, (B + 1) * sizeof *offs)))
         goto out;
-    b->bytes = (double)n * 4 + (double)b->n_modes * B * W * 4;
-    b->flops = 5.0 * n;
+    b->bytes = (double)rows * W * 4 + (double)b->n_modes * B * W * 4;
+    b->flops = 5.0 * rows * W;
 out:
-    free(x), free(lens);
+    free(x), free(lens), free(offs);
     return rc;
 }
 
@@ -546,6 +630,8 @@ static clembed_status setup_gemm(clembed__op_bench *b, uint64_t *st, uint64_t se
     float *a = rand_array(st, (size_t)M * K, -1, 1), *w = rand_array(st, (size_t)K * N, -1, 1);
     float *bias = rand_array(st, N, -1, 1);
     clembed_status rc = CLEMBED_OK;
+    if (w)
+        to_storage(w, (size_t)K * N, (int)b->s.wdtype, NULL);   /* the reference uses what B holds */
     b->normalize = seed % 2;   /* with a bias and an activation */
     b->act = b->normalize ? (int)(seed / 2 % 7) : CLEMBED__ACT_IDENTITY;
     if (!a || !w || !bias || !b->ref) {
@@ -572,7 +658,8 @@ static clembed_status setup_gemm(clembed__op_bench *b, uint64_t *st, uint64_t se
             b->ref[(size_t)i * N + j] = (float)act_ref(b->act, acc);
             b->tol[(size_t)i * N + j] = (float)(round * mag);
         }
-    if ((rc = make_buf(b, 0, a, (size_t)M * K * 4)) || (rc = make_buf(b, 1, w, (size_t)K * N * 4)) ||
+    if ((rc = make_buf(b, 0, a, (size_t)M * K * 4)) ||
+        (rc = make_weight_buf(b, 1, w, (size_t)K * N)) ||
         (rc = make_buf(b, 2, bias, (size_t)N * 4)))
         goto out;
     b->bytes = 4.0 * ((double)M * K + (double)K * N + (double)M * N);
@@ -717,8 +804,8 @@ static cl_int launch(clembed__op_bench *b, const clembed__kinst *ki, cl_event *e
     }
     case K_EMB:
         return clembed__launch_embeddings(b->q, ki, b->in[0], b->in[1], b->in[2], b->in[3], b->in[4],
-                                          b->in[5], b->in[6], b->out, s->tokens, s->hidden,
-                                          s->seq ? s->seq : s->tokens, b->pos_offset, b->eps, b->flags, ev);
+                                          b->in[5], b->in[6], b->out, s->tokens, s->hidden, b->in[7],
+                                          b->pos_offset, b->eps, b->flags, ev);
     case K_LN:
         return clembed__launch_add_layernorm(b->q, ki, b->in[0], b->in[1], b->in[2], b->in[3],
                                              b->in[4], b->out, b->in[2], s->tokens, s->hidden, b->eps,
@@ -731,14 +818,14 @@ static cl_int launch(clembed__op_bench *b, const clembed__kinst *ki, cl_event *e
                                    s->inter, b->act, ev);
     case K_PREP:
         return clembed__launch_qk_prep(b->q, ki, b->in[0], b->in[1], b->in[2], b->in[3], b->in[4], b->in[5],
-                                       s->tokens, 3 * s->hidden, s->heads, b->kv_heads,
-                                       s->seq ? s->seq : s->tokens, b->rope_dim, b->eps, b->flags, ev);
+                                       b->in[6], s->tokens, 3 * s->hidden, s->heads, b->kv_heads, b->rope_dim,
+                                       b->eps, b->flags, ev);
     case K_ATTN:
-        return clembed__launch_attention(b->q, ki, b->in[0], b->in[1], b->in[2], b->out, s->batch,
+        return clembed__launch_attention(b->q, ki, b->in[0], b->in[1], b->in[2], b->in[4], b->out, s->batch,
                                          s->seq, &b->attn, ev);
     case K_POOL:
-        return clembed__launch_pooling(b->q, ki, b->in[0], b->in[1], b->out, s->batch, s->seq,
-                                       s->hidden, b->order, b->n_modes, b->skip, ev);
+        return clembed__launch_pooling(b->q, ki, b->in[0], b->in[1], b->in[2], b->out, s->batch, s->hidden,
+                                       b->order, b->n_modes, b->skip, ev);
     case K_GEMM:
         return clembed__launch_gemm(b->q, ki, b->in[0], b->in[1], b->normalize ? b->in[2] : NULL, b->out,
                                     s->tokens, s->inter, s->hidden, b->act, ev);
@@ -837,6 +924,76 @@ out:
     if (ev)
         clReleaseEvent(ev);
     clembed__kinst_release(&ki);
+    return rc;
+}
+
+clembed_status clembed__op_bench_run_provider(clembed__op_bench *b, int provider, const int *values,
+                                              unsigned reps, double *times, double *max_err)
+{
+    *max_err = INFINITY;
+    if (b->kind != K_GEMM)
+        return clembed__fail(CLEMBED_ERR_INVALID_ARG, "op harness: %s is not a GEMM", b->k->kernel);
+    if (!clembed__gemm_provider_available(provider, b->dev))
+        return clembed__fail(CLEMBED_ERR_UNSUPPORTED, "GEMM provider %s does not run on %s",
+                             clembed__gemm_provider_name(provider), b->dev->info.name);
+    clembed__kinst ki, act;
+    memset(&ki, 0, sizeof ki);
+    memset(&act, 0, sizeof act);
+    clembed_status rc = CLEMBED_OK;
+    const clembed__shape *s = &b->s;
+    if (provider == CLEMBED__GP_KERNEL)
+        rc = clembed__kinst_build(b->ctx, b->dev, b->k, values, s, &ki);
+    if (rc == CLEMBED_OK && provider != CLEMBED__GP_KERNEL && (b->normalize || b->act != CLEMBED__ACT_IDENTITY)) {
+        /* The epilogue the other providers finish with. */
+        const clembed__kernel_def *ba = clembed__kernel_find("bias_act_f32");
+        int v[CLEMBED_MAX_PARAMS];
+        clembed__kernel_defaults(ba, b->dev, s, 0, v);
+        rc = clembed__kinst_build(b->ctx, b->dev, ba, v, s, &act);
+    }
+    if (rc != CLEMBED_OK)
+        goto out;
+    const clembed__gemm_call g = {b->q, b->dev, s->tokens, s->inter, s->hidden, b->in[0], b->in[1], b->out,
+                                  provider == CLEMBED__GP_KERNEL ? &ki : NULL, b->normalize ? b->in[2] : NULL,
+                                  b->act, &act, b->in[2]};
+    const float nan = NAN;
+    cl_int err;
+    if ((err = clEnqueueFillBuffer(b->q, b->out, &nan, sizeof nan, 0, b->out_n * sizeof(float), 0, NULL,
+                                   NULL)) != CL_SUCCESS) {
+        rc = clembed__cl_fail(err, "op harness: clearing the output");
+        goto out;
+    }
+    if ((rc = clembed__gemm_run(provider, &g, NULL, 0)) != CLEMBED_OK)
+        goto out;
+    if ((err = clEnqueueReadBuffer(b->q, b->out, CL_TRUE, 0, b->out_n * sizeof(float), b->got, 0, NULL,
+                                   NULL)) != CL_SUCCESS) {
+        rc = clembed__cl_fail(err, "op harness: reading the GEMM's result");
+        goto out;
+    }
+    double worst = 0;
+    size_t at = 0;
+    for (size_t i = 0; i < b->out_n; i++) {
+        double e = rel_err(b->got[i], b->ref[i], b->tol ? b->tol[i] : 0.0f);
+        if (!(e <= worst)) {
+            worst = e;
+            at = i;
+        }
+    }
+    *max_err = worst;
+    if (!(worst <= 1.0)) {
+        rc = clembed__fail(CLEMBED_ERR_MISMATCH, "GEMM provider %s: element %zu is %g, expected %g",
+                           clembed__gemm_provider_name(provider), at, (double)b->got[at], (double)b->ref[at]);
+        goto out;
+    }
+    for (unsigned r = 0; r < reps && rc == CLEMBED_OK; r++) {
+        double t0 = clembed__now();
+        rc = clembed__gemm_run(provider, &g, NULL, 0);
+        if (rc == CLEMBED_OK && (err = clFinish(b->q)) != CL_SUCCESS)
+            rc = clembed__cl_fail(err, "op harness: timing a GEMM");
+        times[r] = clembed__now() - t0;
+    }
+out:
+    clembed__kinst_release(&ki);
+    clembed__kinst_release(&act);
     return rc;
 }
 

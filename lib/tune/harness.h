@@ -26,6 +26,14 @@ clembed_status clembed__op_bench_new(cl_context ctx, cl_command_queue q, const c
 clembed_status clembed__op_bench_run(clembed__op_bench *b, const int *values, unsigned reps,
                                      double *times, double *max_err);
 
+/* For a GEMM bench (the registry's gemm kernel): runs GEMM provider `provider` (encoder.h's
+ * CLEMBED__GP_*) on the same inputs, the kernel provider with `values` (NULL: defaults), checks
+ * it against the reference as op_bench_run does, then times `reps` runs on the wall clock with
+ * the queue drained (a host BLAS runs on the host).  CLEMBED_ERR_UNSUPPORTED where the provider
+ * does not run on the device. */
+clembed_status clembed__op_bench_run_provider(clembed__op_bench *b, int provider, const int *values,
+                                              unsigned reps, double *times, double *max_err);
+
 /* Bytes the op must move and floating-point operations it must do: its roofline. */
 double clembed__op_bench_bytes(const clembed__op_bench *b);
 double clembed__op_bench_flops(const clembed__op_bench *b);

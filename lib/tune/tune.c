@@ -169,6 +169,22 @@ clembed_status clembed__tune(size_t device, const clembed_tune_params *params,
             clembed__tuner_checkpoint(&t);
         }
     }
+    /* Which GEMM provider is fastest at each GEMM shape, with the kernel's parameters the op
+     * search found: a few seconds. */
+    if ((p.stages & CLEMBED_TUNE_PROVIDERS) && !(done_stages & CLEMBED_TUNE_PROVIDERS) && !t.stopped) {
+        emit_stage(&t, "providers");
+        double end = t.deadline;
+        if (end < clembed__now() + 0.1 * p.budget_s)
+            end = clembed__now() + 0.1 * p.budget_s;
+        rc = clembed__tune_providers(&t, end);
+        if (rc != CLEMBED_OK)
+            goto done;
+        if (!t.stopped) {
+            done_stages |= CLEMBED_TUNE_PROVIDERS;
+            clembed__profile_set_stages_done(t.prof, done_stages);
+            clembed__tuner_checkpoint(&t);
+        }
+    }
     /* What the resumed run and the starting profile knew beyond this run's
      * shapes stays: a later run for another model adds to the profile.  A
      * stale start's entries were measured on another stack: they seeded the

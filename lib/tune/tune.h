@@ -65,6 +65,7 @@ clembed_status clembed__probe(cl_context ctx, cl_command_queue q, const clembed_
 /* The stages; each stops at `deadline` (monotonic seconds). */
 clembed_status clembed__tune_ops(clembed__tuner *t, const clembed__tune_backend *be, double deadline);
 clembed_status clembed__tune_gemm(clembed__tuner *t, double deadline);
+clembed_status clembed__tune_providers(clembed__tuner *t, double deadline);
 
 /* Least time for moving `bytes` and doing `flops` on what the probe measured; 0 when unknown. */
 double clembed__roofline(const clembed_probe_result *pr, double bytes, double flops);

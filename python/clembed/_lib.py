@@ -31,6 +31,7 @@ class ContextParams(ctypes.Structure):
         ("prompt_name", ctypes.c_char_p),
         ("prompt", ctypes.c_char_p),
         ("profiling", ctypes.c_int),
+        ("precision", ctypes.c_char_p),
     ]
 
 

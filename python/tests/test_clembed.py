@@ -101,6 +101,25 @@ def test_batch_size_and_options():
     assert short.shape == (40, 8) and np.allclose(short, base[:, :8], atol=1e-6)
 
 
+def test_weight_precision():
+    texts = TEXTS[:40]
+    base = model_at(TINY).encode(texts)
+    half = clembed.Model(TINY, device=DEVICE, weight_precision="fp16")
+    try:
+        got = half.encode(texts)
+    finally:
+        half.close()
+    cos = (got * base).sum(1) / np.linalg.norm(got, axis=1) / np.linalg.norm(base, axis=1)
+    assert cos.min() >= 0.9999 and not np.array_equal(got, base), "fp16 weights: near, not the same"
+    bad = clembed.Model(TINY, device=DEVICE, weight_precision="fp8")
+    try:
+        with pytest.raises(clembed.Error) as e:
+            bad.encode(["x"])
+        assert e.value.name == "ERR_INVALID_ARG" and "fp8" in str(e.value)
+    finally:
+        bad.close()
+
+
 def reference_similarity(name, a, b):
     out = np.zeros((len(a), len(b)))
     for i, x in enumerate(a.astype(np.float64)):
