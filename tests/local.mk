@@ -50,8 +50,8 @@ EXTRA_DIST += tests/data/profiles
 # clembed info over the table's Strix Halo: the program's sources, its main renamed.
 check_PROGRAMS += tests/test_devinfo
 tests_test_devinfo_SOURCES = tests/test_devinfo.c $(clembed_SOURCES)
-tests_test_devinfo_CPPFLAGS = $(AM_CPPFLAGS) -Dmain=clembed_cli_main
-tests_test_devinfo_LDADD = $(TEST_LDADD)
+tests_test_devinfo_CPPFLAGS = $(CLI_CPPFLAGS) -Dmain=clembed_cli_main
+tests_test_devinfo_LDADD = $(TEST_LDADD) $(CLI_LIBS)
 TESTS += tests/test_devinfo
 
 # Buffers under the allocation limit, host pointers refused: on every device present.
