@@ -1,8 +1,10 @@
 dist_noinst_SCRIPTS += tools/embed-cl.sh tools/setup.sh tools/corpus_memory.sh
 
-# clembed embed's streaming input, output writers and resume journal (tools/embed.h).
-clembed_SOURCES += tools/embed.h tools/embed_input.c tools/embed_output.c tools/embed_journal.c \
-	lib/core/fileio.c lib/core/fileio.h
+# clembed embed's streaming input, options, units, output writers and resume journal
+# (tools/embed.h); the same files serve clembed-mpi (below).
+EMBED_SHARED = tools/embed.h tools/embed_input.c tools/embed_output.c tools/embed_journal.c \
+	tools/embed_opts.c tools/embed_unit.c lib/core/fileio.c lib/core/fileio.h
+clembed_SOURCES += $(EMBED_SHARED)
 # What a program built from clembed_SOURCES needs besides the library (tests/test_devinfo
 # is another).  HDF5 output (-f h5) when configure found libhdf5 (tools/embed_h5.c).
 CLI_CPPFLAGS = $(AM_CPPFLAGS)
