@@ -30,3 +30,14 @@ tests_h5_read_SOURCES = tests/h5_read.c
 tests_h5_read_CPPFLAGS = $(AM_CPPFLAGS) $(HDF5_CFLAGS)
 tests_h5_read_LDADD = $(HDF5_LIBS)
 endif
+
+# clembed-mpi: clembed embed on MPI ranks into one file (tools/mpi.h), built when configure
+# finds MPI; nothing else links MPI.  It writes npy and f32, not HDF5: embed_output.c is
+# compiled here without HAVE_HDF5.
+EXTRA_DIST += tools/mpi.h tools/mpi_main.c tools/mpi_work.c tools/mpi_journal.c
+if HAVE_MPI
+bin_PROGRAMS += clembed-mpi
+clembed_mpi_SOURCES = tools/mpi.h tools/mpi_main.c tools/mpi_work.c tools/mpi_journal.c $(EMBED_SHARED)
+clembed_mpi_CFLAGS = $(AM_CFLAGS) $(MPI_CFLAGS)
+clembed_mpi_LDADD = libclembed.la $(CJSON_LIBS) $(MPI_LIBS) $(PTHREAD_LIBS)
+endif
