@@ -775,6 +775,11 @@ cl_mem clembed__device_weight_buffer(cl_context cl, const clembed__device *dev, 
             m = clembed__create_buffer(cl, CL_MEM_READ_ONLY | CL_MEM_USE_HOST_PTR, bytes, (void *)data, &err);
         if (m)
             return m;
+        if (err == CL_MEM_OBJECT_ALLOCATION_FAILURE || err == CL_OUT_OF_RESOURCES || err == CL_OUT_OF_HOST_MEMORY) {
+            /* out of memory, not a refusal of host pointers: a copy would need more */
+            *rc = clembed__cl_fail(err, "%s: uploading weight '%s' (%zu bytes)", dev->info.name, what, bytes);
+            return NULL;
+        }
         *in_place = 0;
         refused(dev->info.index, 1);
         char key[64];
