@@ -137,7 +137,7 @@ int clembed_cmd_embed(int argc, char **argv)
             fprintf(stderr, "clembed embed: --resume: no journal %s; starting from the beginning\n", journal);
         } else {
             char diff[2048];
-            if (ejournal_settings_diff(j.settings, old.settings, diff, sizeof diff)) {
+            if (ejournal_settings_diff(j.settings, old.settings, "journal", diff, sizeof diff)) {
                 fprintf(stderr, "clembed embed: --resume: %s was written with other settings: %s\n",
                         journal, diff);
                 goto done;

@@ -294,9 +294,9 @@ size_t ekeys_parse(char *data, const char *magic, const ekey *keys, size_t n, in
 int ejournal_write(const char *path, const ejournal *j);
 /* Reads path: 1, 0 when absent, -1 and a message when unreadable or malformed. */
 int ejournal_read(const char *path, ejournal *j);
-/* What differs between two settings strings, as "format npy (journal: f32), ..." in buf;
- * 0 when they agree. */
-int ejournal_settings_diff(const char *now, const char *then, char *buf, size_t cap);
+/* What differs between two settings strings, as "format 'npy' (journal: 'f32'), ..." in
+ * buf (`then_name` instead of "journal"); 0 when they agree. */
+int ejournal_settings_diff(const char *now, const char *then, const char *then_name, char *buf, size_t cap);
 
 /* Hash of a model directory's files (names, sizes and contents; subfolders one level
  * deep): what --resume compares.  0 and a message when unreadable. */

@@ -140,7 +140,7 @@ static const char *setting(const char *s, const char *key, size_t *len)
     return NULL;
 }
 
-int ejournal_settings_diff(const char *now, const char *then, char *buf, size_t cap)
+int ejournal_settings_diff(const char *now, const char *then, const char *then_name, char *buf, size_t cap)
 {
     size_t used = 0;
     int n = 0;
@@ -156,9 +156,9 @@ int ejournal_settings_diff(const char *now, const char *then, char *buf, size_t 
         const char *tv = setting(then, key, &tl);
         if (!tv || tl != nl || strncmp(tv, eq + 1, nl)) {
             if (used < cap)
-                used += (size_t)snprintf(buf + used, cap - used, "%s%s '%.*s' (journal: '%.*s')",
-                                         n ? ", " : "", key, (int)nl, eq + 1, tv ? (int)tl : 6,
-                                         tv ? tv : "absent");
+                used += (size_t)snprintf(buf + used, cap - used, "%s%s '%.*s' (%s: '%.*s')",
+                                         n ? ", " : "", key, (int)nl, eq + 1, then_name,
+                                         tv ? (int)tl : 6, tv ? tv : "absent");
             n++;
         }
         p = semi ? semi + 1 : NULL;

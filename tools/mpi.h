@@ -65,9 +65,12 @@ typedef struct mchunk {
     uint64_t first_row, first_line;
 } mchunk;
 
-/* Per-rank figures, gathered on rank 0 at the end (doubles, for one MPI type). */
-enum { F_TEXTS, F_TOKENS, F_CHUNKS, F_SETUP, F_SCAN, F_READ, F_EMBED, F_WRITE, F_WAIT, F_WALL,
-       F_SKIPPED, F_TRUNCATED, F_COUNT };
+/* Per-rank figures, gathered on rank 0 at the end (one MPI_DOUBLE each): counts, and
+ * seconds spent setting up (model, contexts, files), scanning chunks, reading lines,
+ * embedding, writing rows, syncing them, journaling (rank 0), asking for a chunk, waiting
+ * for the others at the end, and in all.  tools/mpi_scaling.sh reads them. */
+enum { F_CHUNKS, F_TEXTS, F_TOKENS, F_SETUP, F_SCAN, F_READ, F_EMBED, F_WRITE, F_SYNC, F_JOURNAL,
+       F_ASK, F_TAIL, F_WALL, F_SKIPPED, F_TRUNCATED, F_COUNT };
 
 typedef struct mjob {
     int rank, nranks;

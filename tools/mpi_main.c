@@ -96,7 +96,7 @@ static int same_options(const eopts *o, int fmt)
              o->model_dir, o->input, o->output, o->threads, o->resume, o->verbose);
     memcpy(theirs, mine, sizeof mine);
     MPI_Bcast(theirs, sizeof theirs, MPI_CHAR, 0, MPI_COMM_WORLD);
-    if (ejournal_settings_diff(mine, theirs, diff, sizeof diff)) {
+    if (ejournal_settings_diff(mine, theirs, "rank 0", diff, sizeof diff)) {
         fprintf(stderr, "%s: started with other options than rank 0: %s\n", eprog, diff);
         return 0;
     }
@@ -278,24 +278,40 @@ static char *with_suffix(const char *a, const char *b)
     return s;
 }
 
+/* The -v table's columns: a figure each, then the share of wall time spent waiting and
+ * the device. */
+static const struct {
+    int fig;
+    const char *head;
+    int width, decimals;
+} columns[] = {
+    {F_CHUNKS, "chunks", 6, 0},     {F_TEXTS, "texts", 8, 0},   {F_TOKENS, "tokens", 9, 0},
+    {F_SETUP, "setup s", 7, 3},     {F_SCAN, "scan s", 7, 4},   {F_READ, "read s", 7, 4},
+    {F_EMBED, "embed s", 8, 3},     {F_WRITE, "write s", 7, 4}, {F_SYNC, "sync s", 7, 4},
+    {F_JOURNAL, "journal s", 9, 4}, {F_ASK, "ask s", 7, 4},     {F_TAIL, "tail s", 7, 3},
+    {F_WALL, "wall s", 8, 3},
+};
+
 static void summary(const mjob *j, const double *figs, const char *devs, size_t each, double wall)
 {
-    double texts = 0, tokens = 0, skipped = 0, truncated = 0;
-    for (int r = 0; r < nranks; r++) {
-        texts += figs[r * F_COUNT + F_TEXTS], tokens += figs[r * F_COUNT + F_TOKENS];
-        skipped += figs[r * F_COUNT + F_SKIPPED], truncated += figs[r * F_COUNT + F_TRUNCATED];
-    }
+    double all[F_COUNT] = {0};
+    for (int r = 0; r < nranks; r++)
+        for (int f = 0; f < F_COUNT; f++)
+            all[f] += figs[r * F_COUNT + f];
     fprintf(stderr, "clembed-mpi: %.0f texts, %.0f tokens, %.0f truncated, dimension %zu; %.0f skipped, "
                     "%" PRIu64 " chunks on %d ranks; %.2f s, %.1f texts/s, %.0f tokens/s\n",
-            texts, tokens, truncated, j->dim, skipped, j->n_chunks, nranks, wall, wall > 0 ? texts / wall : 0.0,
-            wall > 0 ? tokens / wall : 0.0);
-    fprintf(stderr, "clembed-mpi: rank chunks   texts   tokens  setup s  scan s  read s  embed s  write s"
-                    "   wait s   wall s  wait %%  device\n");
+            all[F_TEXTS], all[F_TOKENS], all[F_TRUNCATED], j->dim, all[F_SKIPPED], j->n_chunks, nranks, wall,
+            wall > 0 ? all[F_TEXTS] / wall : 0.0, wall > 0 ? all[F_TOKENS] / wall : 0.0);
+    fprintf(stderr, "clembed-mpi: rank");
+    for (size_t c = 0; c < sizeof columns / sizeof columns[0]; c++)
+        fprintf(stderr, " %*s", columns[c].width, columns[c].head);
+    fprintf(stderr, " wait %%  device\n");
     for (int r = 0; r < nranks; r++) {
         const double *f = figs + r * F_COUNT;
-        fprintf(stderr, "clembed-mpi: %4d %6.0f %7.0f %8.0f %8.2f %7.2f %7.2f %8.2f %8.2f %8.2f %8.2f %6.1f  %s\n",
-                r, f[F_CHUNKS], f[F_TEXTS], f[F_TOKENS], f[F_SETUP], f[F_SCAN], f[F_READ], f[F_EMBED],
-                f[F_WRITE], f[F_WAIT], f[F_WALL], f[F_WALL] > 0 ? 100.0 * f[F_WAIT] / f[F_WALL] : 0.0,
+        fprintf(stderr, "clembed-mpi: %4d", r);
+        for (size_t c = 0; c < sizeof columns / sizeof columns[0]; c++)
+            fprintf(stderr, " %*.*f", columns[c].width, columns[c].decimals, f[columns[c].fig]);
+        fprintf(stderr, " %6.1f  %s\n", f[F_WALL] > 0 ? 100.0 * (f[F_ASK] + f[F_TAIL]) / f[F_WALL] : 0.0,
                 devs + (size_t)r * each);
     }
 }
@@ -411,7 +427,7 @@ static int run(int argc, char **argv)
             ok = 0;
         } else if (o.resume && jr == 0) {
             fprintf(stderr, "clembed-mpi: --resume: no journal %s; starting from the beginning\n", journal);
-        } else if (jr > 0 && ejournal_settings_diff(head.settings, old.settings, diff, sizeof diff)) {
+        } else if (jr > 0 && ejournal_settings_diff(head.settings, old.settings, "journal", diff, sizeof diff)) {
             fprintf(stderr, "clembed-mpi: --resume: %s was written with other settings: %s\n", journal, diff);
             ok = 0;
         } else {
@@ -575,7 +591,7 @@ static int run(int argc, char **argv)
     /* The time each rank waited for the others counts; then the figures go to rank 0. */
     MPI_Request req;
     MPI_Ibarrier(MPI_COMM_WORLD, &req);
-    mwait(&req, &j.fig[F_WAIT]);
+    mwait(&req, &j.fig[F_TAIL]);
     j.fig[F_WALL] = enow() - start;
     j.fig[F_TEXTS] = (double)j.sum.texts, j.fig[F_TOKENS] = (double)j.sum.tokens;
     j.fig[F_SKIPPED] = (double)j.sum.skipped, j.fig[F_TRUNCATED] = (double)j.sum.truncated;

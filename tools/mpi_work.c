@@ -131,7 +131,7 @@ static int do_chunk(mjob *j, uint64_t k, uint64_t *m)
     }
     double t = enow();
     int rc = MPI_File_sync(j->fh);
-    j->fig[F_WRITE] += enow() - t;
+    j->fig[F_SYNC] += enow() - t;
     if (rc != MPI_SUCCESS) {
         fprintf(stderr, "%s: syncing %s: %s\n", eprog, j->partial, mpi_errstr(rc));
         goto out_feed;
@@ -190,7 +190,10 @@ static void record(mjob *j, const uint64_t *m)
 {
     const mchunk *c = &j->chunks[m[M_CHUNK]];
     mdone d = {m[M_CHUNK], c->first_row, m[M_ROWS], c->w.hash, m[M_HASH], m[M_SKIPPED]};
-    if (!mjournal_append(j->journal_fd, j->journal, &d)) {
+    double t = enow();
+    int ok = mjournal_append(j->journal_fd, j->journal, &d);
+    j->fig[F_JOURNAL] += enow() - t;
+    if (!ok) {
         failed(j, 0, NONE);
         return;
     }
@@ -246,7 +249,7 @@ int mwork(mjob *j)
             struct timespec ts = {0, 1000000};
             nanosleep(&ts, NULL);
         }
-        j->fig[F_WAIT] += enow() - t;
+        j->fig[F_TAIL] += enow() - t;
         progress(j, 1);
         return ok;
     }
@@ -259,8 +262,8 @@ int mwork(mjob *j)
             return 0;
         }
         MPI_Irecv(&k, 1, MPI_UINT64_T, 0, TAG_CHUNK, MPI_COMM_WORLD, &r[1]);
-        mwait(&r[0], &j->fig[F_WAIT]);
-        mwait(&r[1], &j->fig[F_WAIT]);
+        mwait(&r[0], &j->fig[F_ASK]);
+        mwait(&r[1], &j->fig[F_ASK]);
         if (k == NONE)
             return 1;
         do_chunk(j, k, m);
