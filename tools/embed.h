@@ -283,8 +283,12 @@ typedef struct ekey {
     int hex;
 } ekey;
 
-/* Formats the header into buf: its length, or 0 when it does not fit. */
-size_t ekeys_format(char *buf, size_t cap, const char *magic, const ekey *keys, size_t n, int end);
+/* Writes the header to path atomically: its length, or 0 and a message when it is too long
+ * (4 KiB) or cannot be written. */
+size_t ekeys_write(const char *path, const char *magic, const ekey *keys, size_t n, int end);
+/* Reads path (at most max bytes) into *data (NUL-terminated, the caller frees it) and *len:
+ * 1, 0 when absent, -1 and a message when unreadable. */
+int ekeys_load(const char *path, size_t max, char **data, size_t *len);
 /* Reads the header of data (NUL-terminated; its newlines become NULs): the offset past it,
  * or 0 when the magic, a key or a value is wrong, a key is missing, or (end) the line "end"
  * is. */

@@ -13,7 +13,7 @@
 
 #define MAGIC "clembed-journal 1"
 
-size_t ekeys_format(char *buf, size_t cap, const char *magic, const ekey *keys, size_t n, int end)
+static size_t ekeys_format(char *buf, size_t cap, const char *magic, const ekey *keys, size_t n, int end)
 {
     size_t used = (size_t)snprintf(buf, cap, "%s\n", magic);
     for (size_t i = 0; i < n && used < cap; i++) {
@@ -26,6 +26,36 @@ size_t ekeys_format(char *buf, size_t cap, const char *magic, const ekey *keys, 
     if (end && used < cap)
         used += (size_t)snprintf(buf + used, cap - used, "end\n");
     return used < cap ? used : 0;
+}
+
+size_t ekeys_write(const char *path, const char *magic, const ekey *keys, size_t n, int end)
+{
+    char buf[4096], msg[512];
+    size_t len = ekeys_format(buf, sizeof buf, magic, keys, n, end);
+    if (!len) {
+        fprintf(stderr, "%s: the settings are too long for the journal\n", eprog);
+        return 0;
+    }
+    if (clembed__fio_write_atomic(path, buf, len, msg, sizeof msg) != 0) {
+        fprintf(stderr, "%s: journal: %s\n", eprog, msg);
+        return 0;
+    }
+    return len;
+}
+
+int ekeys_load(const char *path, size_t max, char **data, size_t *len)
+{
+    char msg[512];
+    *data = NULL;
+    *len = 0;
+    int err = clembed__fio_read(path, max, data, len, msg, sizeof msg);
+    if (err == ENOENT)
+        return 0;
+    if (err) {
+        fprintf(stderr, "%s: --resume: %s\n", eprog, msg);
+        return -1;
+    }
+    return 1;
 }
 
 size_t ekeys_parse(char *data, const char *magic, const ekey *keys, size_t n, int end)
@@ -80,32 +110,18 @@ size_t ekeys_parse(char *data, const char *magic, const ekey *keys, size_t n, in
 
 int ejournal_write(const char *path, const ejournal *j)
 {
-    char buf[4096], msg[512];
     ejournal copy = *j;
     const ekey keys[] = JOURNAL_KEYS(&copy);
-    size_t len = ekeys_format(buf, sizeof buf, MAGIC, keys, sizeof keys / sizeof keys[0], 0);
-    if (!len) {
-        fprintf(stderr, "%s: the settings are too long for the journal\n", eprog);
-        return 0;
-    }
-    if (clembed__fio_write_atomic(path, buf, len, msg, sizeof msg) != 0) {
-        fprintf(stderr, "%s: journal: %s\n", eprog, msg);
-        return 0;
-    }
-    return 1;
+    return ekeys_write(path, MAGIC, keys, sizeof keys / sizeof keys[0], 0) != 0;
 }
 
 int ejournal_read(const char *path, ejournal *j)
 {
-    char *data = NULL, msg[512];
-    size_t len = 0;
-    int err = clembed__fio_read(path, 1 << 16, &data, &len, msg, sizeof msg);
-    if (err == ENOENT)
-        return 0;
-    if (err) {
-        fprintf(stderr, "%s: --resume: %s\n", eprog, msg);
-        return -1;
-    }
+    char *data;
+    size_t len;
+    int got = ekeys_load(path, 1 << 16, &data, &len);
+    if (got <= 0)
+        return got;
     memset(j, 0, sizeof *j);
     const ekey keys[] = JOURNAL_KEYS(j);
     size_t n = sizeof keys / sizeof keys[0];

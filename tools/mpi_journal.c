@@ -1,7 +1,7 @@
 /* clembed-mpi: the journal of finished chunks beside FILE.partial (see mpi.h).
  *
  * FILE.journal is a header written atomically when the job starts, in the form of clembed
- * embed's journal (ekeys_format), ended by a line "end"; then one line per finished chunk,
+ * embed's journal (ekeys_write), ended by a line "end"; then one line per finished chunk,
  * appended and synced by rank 0 after the rank that wrote the chunk's rows has synced them:
  *
  *     chunk K FIRST_ROW ROWS IN_HASH OUT_HASH SKIPPED CHECK
@@ -36,19 +36,9 @@
 
 size_t mjournal_create(const char *path, const mhead *h)
 {
-    char buf[4096], msg[512];
     mhead copy = *h;
     const ekey keys[] = HEAD_KEYS(&copy);
-    size_t len = ekeys_format(buf, sizeof buf, MAGIC, keys, sizeof keys / sizeof keys[0], 1);
-    if (!len) {
-        fprintf(stderr, "%s: the settings are too long for the journal\n", eprog);
-        return 0;
-    }
-    if (clembed__fio_write_atomic(path, buf, len, msg, sizeof msg) != 0) {
-        fprintf(stderr, "%s: journal: %s\n", eprog, msg);
-        return 0;
-    }
-    return len;
+    return ekeys_write(path, MAGIC, keys, sizeof keys / sizeof keys[0], 1);
 }
 
 static uint64_t line_check(const char *s, size_t n)
@@ -61,17 +51,13 @@ static uint64_t line_check(const char *s, size_t n)
 
 int mjournal_read(const char *path, mhead *h, mdone **done, size_t *n_done, uint64_t *valid)
 {
-    char *data = NULL, msg[512];
-    size_t len = 0;
+    char *data;
+    size_t len;
     *done = NULL;
     *n_done = 0;
-    int err = clembed__fio_read(path, MAX_JOURNAL, &data, &len, msg, sizeof msg);
-    if (err == ENOENT)
-        return 0;
-    if (err) {
-        fprintf(stderr, "%s: --resume: %s\n", eprog, msg);
-        return -1;
-    }
+    int got = ekeys_load(path, MAX_JOURNAL, &data, &len);
+    if (got <= 0)
+        return got;
     memset(h, 0, sizeof *h);
     const ekey keys[] = HEAD_KEYS(h);
     size_t at = ekeys_parse(data, MAGIC, keys, sizeof keys / sizeof keys[0], 1);
