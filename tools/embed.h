@@ -212,6 +212,8 @@ int efeed_unit(efeed *f, unit *u, size_t max, estats *st);
 void enpy_header(char *buf, uint64_t rows, size_t dim);
 /* n floats as little-endian float32, the order of every binary output. */
 void ele32(const float *v, size_t n, unsigned char *out);
+/* a then b in a new string (FILE.partial, NAME_ids), or NULL when out of memory. */
+char *esuffixed(const char *a, const char *b);
 /* fsync of the directory holding path, so that a rename there is durable. */
 void esync_dir(const char *path);
 

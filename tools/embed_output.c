@@ -64,17 +64,6 @@ void ele32(const float *v, size_t n, unsigned char *out)
     }
 }
 
-static char *cat(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    char *s = malloc(la + lb + 1);
-    if (s) {
-        memcpy(s, a, la);
-        memcpy(s + la, b, lb + 1);
-    }
-    return s;
-}
-
 static void out_free(eout *o)
 {
     free(o->final);
@@ -118,7 +107,7 @@ eout *eout_open(const eout_params *p, int resume, uint64_t rows, uint64_t bytes,
         fprintf(stderr, "%s: %s is a directory\n", eprog, p->path);
         goto fail;
     }
-    if (!(o->final = strdup(p->path)) || !(o->partial = cat(p->path, ".partial"))) {
+    if (!(o->final = strdup(p->path)) || !(o->partial = esuffixed(p->path, ".partial"))) {
         fprintf(stderr, "%s: out of memory\n", eprog);
         goto fail;
     }
@@ -284,6 +273,17 @@ int eout_sync(eout *o, uint64_t *bytes, uint64_t *hash)
         return 0;
     }
     return 1;
+}
+
+char *esuffixed(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    char *s = malloc(la + lb + 1);
+    if (s) {
+        memcpy(s, a, la);
+        memcpy(s + la, b, lb + 1);
+    }
+    return s;
 }
 
 void esync_dir(const char *path)

@@ -267,17 +267,6 @@ static int check_resume(mjob *j, const mhead *h, const mdone *d, size_t n_done, 
 
 /* ---- the job ---------------------------------------------------------------------- */
 
-static char *with_suffix(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    char *s = malloc(la + lb + 1);
-    if (s) {
-        memcpy(s, a, la);
-        memcpy(s + la, b, lb + 1);
-    }
-    return s;
-}
-
 /* The -v table's columns: a figure each, then the share of wall time spent waiting and
  * the device. */
 static const struct {
@@ -384,7 +373,7 @@ static int run(int argc, char **argv)
     char *devs = NULL;
     memset(&head, 0, sizeof head);
     memset(&old, 0, sizeof old);
-    char *partial = with_suffix(o.output, ".partial"), *journal = with_suffix(o.output, ".journal");
+    char *partial = esuffixed(o.output, ".partial"), *journal = esuffixed(o.output, ".journal");
     j.partial = partial, j.journal = journal;
     if (!agree(partial && journal))
         goto done;
