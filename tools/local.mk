@@ -1,4 +1,4 @@
-dist_noinst_SCRIPTS += tools/embed-cl.sh tools/setup.sh tools/corpus_memory.sh
+dist_noinst_SCRIPTS += tools/embed-cl.sh tools/setup.sh tools/corpus_memory.sh tools/mpi_scaling.sh
 
 # clembed embed's streaming input, options, units, output writers and resume journal
 # (tools/embed.h); the same files serve clembed-mpi (below).
