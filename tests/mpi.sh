@@ -4,9 +4,10 @@
 # with --threads and with skipped bad lines too; a rank killed with SIGKILL part-way, a torn
 # journal line, then --resume on another number of ranks: the same bytes; a rank whose
 # device fails (the fault switch) or cannot be selected ends the job with a message naming
-# it and its chunk, exit 1, no FILE, and a journal that --resume finishes; journals of other
-# settings and rows that changed are refused; examples/mpi_embed gathers the vectors
-# clembed embed gives.  Tiny model; skipped when clembed-mpi was not built.
+# it and its chunk, exit 1, no FILE, and a journal that --resume finishes; so does an input
+# no rank can read; journals of other settings and rows that changed are refused;
+# examples/mpi_embed gathers the vectors clembed embed gives.  Tiny model; skipped when
+# clembed-mpi was not built.
 set -u
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
@@ -156,6 +157,13 @@ check $? "a device rank 1 cannot select: exit $rc, rank 1 named, no FILE"
 rc=$?
 [ $rc -eq 2 ] && grep -q "rank 1: started with other options than rank 0: normalize '1' (rank 0: '-1')" "$tmp/err"
 check $? "a rank started with other options is refused"
+
+# An input the ranks cannot read.
+"$mpiexec" $over -np 2 "$mpibin" embed -m "$model" -d pocl -i "$tmp/absent.txt" -o "$tmp/a.npy" 2>"$tmp/err"
+rc=$?
+[ $rc -eq 1 ] && grep -q "^clembed-mpi: rank 1: .*absent.txt: No such file or directory" "$tmp/err" &&
+    [ ! -e "$tmp/a.npy" ] && [ ! -e "$tmp/a.npy.partial" ]
+check $? "an input that cannot be read: exit 1, each rank names it, no FILE"
 
 # ---- usage ---------------------------------------------------------------------------
 "$mpiexec" $over -np 1 "$mpibin" embed $common -f jsonl -o "$tmp/u.jsonl" 2>"$tmp/err"

@@ -362,7 +362,7 @@ static int run(int argc, char **argv)
     /* An output that fails part-way must say so, not kill the rank with SIGXFSZ. */
     signal(SIGXFSZ, SIG_IGN);
 
-    int status = 1;
+    int status = 1, created = 0; /* created: rank 0 made FILE.partial in this run */
     clembed_model *model = NULL;
     mhead head, old;
     mdone *done_list = NULL;
@@ -429,7 +429,8 @@ static int run(int argc, char **argv)
         if (ok) {
             int mode = MPI_MODE_RDWR | (resuming ? 0 : MPI_MODE_CREATE);
             int rc = MPI_File_open(MPI_COMM_SELF, partial, mode, MPI_INFO_NULL, &j.fh);
-            if (rc == MPI_SUCCESS && !resuming)
+            created = rc == MPI_SUCCESS && !resuming;
+            if (created)
                 rc = MPI_File_set_size(j.fh, 0);
             if (rc != MPI_SUCCESS) {
                 fprintf(stderr, "clembed-mpi: %scannot %s %s: %s\n", resuming ? "--resume: " : "",
@@ -611,6 +612,10 @@ static int run(int argc, char **argv)
 done:
     if (j.fh != MPI_FILE_NULL)
         MPI_File_close(&j.fh);
+    /* A FILE.partial made before any journal (the input, the model or a device failed
+     * first) holds nothing --resume could use: clembed embed leaves none either. */
+    if (rank == 0 && created && !valid)
+        unlink(partial);
     if (j.journal_fd >= 0)
         close(j.journal_fd);
     if (j.in)
