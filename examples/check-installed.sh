@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds the C and Fortran examples against an installed clembed, found only
 # through pkg-config (shared, then static: libclembed.a with what
-# `pkg-config --static` adds), runs them, and prints TAP.  Used by
+# `pkg-config --static` adds), and the MPI example with mpicc where MPI is
+# installed, runs them, and prints TAP.  Used by
 # `make installcheck` and tests/install.sh.
 #   srcdir=DIR [PKG_CONFIG="pkg-config --define-variable=prefix=..."] sh check-installed.sh
 # LD_LIBRARY_PATH must reach the installed library when it is not in a system path;
@@ -60,5 +61,19 @@ for kind in shared static; do
     echo "$out" | sed 's/^/# /'
     t "Fortran example embeds ($kind)" '[ $rc -eq 0 ] && echo "$out" | grep -q "^embedded 2 texts into"'
 done
+# The MPI example: the MPI compiler wrapper, the installed library, two ranks.
+MPICC=${MPICC:-mpicc}
+if command -v "$MPICC" >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1; then
+    t "MPI example links: $MPICC mpi_embed.c $cflags $libs" \
+        '$MPICC -std=c11 -Wall -Werror -o "$tmp/mpi_embed" "$srcdir/examples/mpi_embed.c" $cflags $LDFLAGS $libs -lm >"$tmp/log" 2>&1 || log'
+    # Open MPI refuses root (containers, CI) unless told, and more ranks than cores unless told.
+    over=
+    mpirun --version 2>&1 | grep -q "Open MPI" && over=--oversubscribe
+    out=$(OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun $over -np 2 "$tmp/mpi_embed" "$model" 2>&1); rc=$?
+    echo "$out" | sed 's/^/# /'
+    t "MPI example gathers two ranks' vectors" '[ $rc -eq 0 ] && echo "$out" | grep -q "^10 texts from 2 ranks, dimension"'
+else
+    skip "no mpicc and mpirun (apt-get install libopenmpi-dev openmpi-bin)"
+fi
 echo "1..$n"
 exit $fail

@@ -16,8 +16,11 @@ unset MAKEFLAGS MFLAGS MAKELEVEL
 t "make install DESTDIR=..." '$MAKE -C "$builddir" install DESTDIR="$root" >"$tmp/install.log" 2>&1 || { tail -n 20 "$tmp/install.log" | sed "s/^/# /"; false; }'
 prefix=$(sed -n 's/^prefix=//p' "$builddir/clembed.pc")
 pcdir=$(find "$root" -name clembed.pc -path "*pkgconfig*" | head -n 1)
+# clembed-mpi and its page where configure found MPI.
+mpi=
+[ -x "$builddir/clembed-mpi" ] && mpi="bin/clembed-mpi share/man/man1/clembed-mpi.1"
 for f in bin/clembed bin/clembed-tune include/clembed.h include/clembed.f90 share/man/man1/clembed.1 \
-         share/man/man1/clembed-tune.1 share/man/man3/libclembed.3; do
+         share/man/man1/clembed-tune.1 share/man/man3/libclembed.3 $mpi; do
     t "installed $f" '[ -e "$root$prefix/$f" ]'
 done
 if [ -n "$pcdir" ]; then

@@ -67,3 +67,10 @@ TESTS += tests/test_faults tests/test_soak
 
 # CI's sanitizer and valgrind stages (.ci/run runs them).
 EXTRA_DIST += .ci/sanitizers .ci/valgrind
+
+# clembed-mpi on 1, 2 and 4 ranks against clembed embed, kills, resumes and failing ranks
+# (skipped when configure found no MPI).
+TESTS += tests/mpi.sh
+EXTRA_DIST += tests/mpi.sh
+AM_TESTS_ENVIRONMENT += CLEMBED_MPI_BIN=$(abs_top_builddir)/clembed-mpi; export CLEMBED_MPI_BIN; \
+	MPIEXEC='$(MPIEXEC)'; export MPIEXEC;

@@ -1,13 +1,14 @@
 #!/bin/sh
 # The manual pages: lint-clean (mandoc -Tlint, else groff -ww), the same options
 # as each program's --help (both ways: none missing from the page, none the
-# program lacks), the same commands as `clembed --help`, the version of the
-# programs, and every public function of clembed.h named in libclembed(3) and
-# in the Debian symbols file.
+# program lacks; clembed-mpi's where it was built), the same commands as
+# `clembed --help`, the version of the programs, and every public function of
+# clembed.h named in libclembed(3) and in the Debian symbols file.
 srcdir=${top_srcdir:-.}
 bin=${CLEMBED_BIN:-./clembed}
 tune=${CLEMBED_TUNE_BIN:-$(dirname "$bin")/tuner/clembed-tune}
-pages="$srcdir/man/clembed.1 $srcdir/man/clembed-tune.1 $srcdir/man/libclembed.3"
+mpibin=${CLEMBED_MPI_BIN:-$(dirname "$bin")/clembed-mpi}
+pages="$srcdir/man/clembed.1 $srcdir/man/clembed-tune.1 $srcdir/man/libclembed.3 $srcdir/man/clembed-mpi.1"
 command -v python3 >/dev/null 2>&1 || { echo "1..0 # SKIP python3 reads the pages"; exit 0; }
 n=0; fail=0
 t() { n=$((n + 1)); if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi; }
@@ -68,12 +69,22 @@ if [ -x "$tune" ]; then
 else
     n=$((n + 1)); echo "ok $n # SKIP no $tune"
 fi
+# clembed-mpi runs --help without MPI starting.
+if [ -x "$mpibin" ]; then
+    out=$(check_options "clembed-mpi embed" "$srcdir/man/clembed-mpi.1" OPTIONS "$mpibin" embed 2>&1); rc=$?
+    echo "$out"
+    t "clembed-mpi.1 and 'clembed-mpi embed --help' list the same options" '[ $rc -eq 0 ]'
+    v=$("$mpibin" --version | sed 's/^clembed-mpi //')
+    t "clembed-mpi --version is clembed's ($v)" '[ "$v" = "$($bin --version | sed "s/^clembed //")" ]'
+else
+    n=$((n + 1)); echo "ok $n # SKIP clembed-mpi was not built (configure found no MPI)"
+fi
 cmds=$($bin --help | sed -n 's/^  \([a-z][a-z]*\)  .*/\1/p' | sort | tr '\n' ' ')
 pagecmds=$(sed -n 's/^\.SS clembed \([a-z]*\)$/\1/p' "$srcdir/man/clembed.1" | sort | tr '\n' ' ')
 t "clembed.1 has a section for each command of 'clembed --help' ($cmds)" '[ -n "$cmds" ] && [ "$cmds" = "$pagecmds" ] || echo "# page: $pagecmds"'
 version=$($bin --version | sed 's/^clembed //')
 t "every page is of version $version" \
-    '[ "$(grep -l "^\.TH .*\"clembed $version\"" $pages | wc -l)" -eq 3 ]'
+    '[ "$(grep -l "^\.TH .*\"clembed $version\"" $pages | wc -l)" -eq "$(echo $pages | wc -w)" ]'
 missing=$(grep -o 'CLEMBED_API [^(]*(' "$srcdir/lib/clembed.h" | sed 's/($//; s/.*[ *]//' | grep '^clembed_' |
     while read -r f; do grep -q "$f ()" "$srcdir/man/libclembed.3" || echo "$f"; done)
 t "libclembed.3 names every public function of clembed.h" '[ -z "$missing" ] || { echo "# missing: $missing"; false; }'

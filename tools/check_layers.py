@@ -13,7 +13,7 @@ The layers (README.md, "Hacking"), lowest first, and what each may use:
     encoder     core, tokenizers, runtime, model, profile
     tune        core, runtime, model, profile, encoder
 
-Two checks:
+Three checks:
   1. includes: every `#include "..."` in lib/<layer>/ and tokenizers/ names the
      public header, configure's config.h, a header of its own folder, or a
      header of a layer below;
@@ -23,6 +23,8 @@ Two checks:
      an object file calls is defined in its own layer or one below, and no two
      files call each other, directly or through others (no cycles of files,
      inside a folder either).
+  3. MPI: the library is MPI-free (clembed-mpi and the examples bring their
+     own): no file of a layer includes mpi.h, no library object calls MPI.
 """
 
 import collections
@@ -44,6 +46,8 @@ LAYERS = {
 PROGRAM_DIRS = ["tools", "tuner"]
 PROGRAM_MAY_INCLUDE = {"clembed.h", "core/fileio.h"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+MPI_INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]mpi\.h[>"]', re.M)
+MPI_SYMBOL = re.compile(r"^P?MPI_|^ompi_|^MPIR_")
 
 
 def layer_dirs(src):
@@ -83,6 +87,13 @@ def check_includes(src):
                                         (folder, f, layer, inc, top, layer,
                                          "only " + ", ".join(LAYERS[layer]) if LAYERS[layer] else "no other layer"))
         results.append(("includes in %s" % folder, problems))
+    mpi = []
+    for layer, folder in layer_dirs(src):
+        for f in sources(src, folder):
+            with open(os.path.join(src, folder, f), encoding="utf-8", errors="replace") as fh:
+                if MPI_INCLUDE.search(fh.read()):
+                    mpi.append("%s/%s includes mpi.h: the library stays MPI-free" % (folder, f))
+    results.append(("no layer includes mpi.h", mpi))
     for folder in PROGRAM_DIRS:
         problems = []
         for f in sources(src, folder):
@@ -124,9 +135,11 @@ def check_symbols(build):
                 defs[parts[2]] = (layer, name)
             elif len(parts) == 2 and parts[0] == "U":
                 uses[(layer, name)].add(parts[1])
-    up, edges = [], collections.defaultdict(set)
+    up, edges, mpi = [], collections.defaultdict(set), []
     for (layer, name), syms in sorted(uses.items()):
         for s in sorted(syms):
+            if MPI_SYMBOL.match(s):
+                mpi.append("%s (%s) calls %s: the library stays MPI-free" % (name, layer, s))
             if s not in defs or defs[s][1] == name:
                 continue
             tlayer, tname = defs[s]
@@ -163,7 +176,8 @@ def check_symbols(build):
         if v not in index:
             visit(v)
     cycles = ["files that call each other: " + " <-> ".join(c) for c in comps]
-    return [("calls run down the layers", up), ("no cycles of files", cycles)]
+    return [("calls run down the layers", up), ("no cycles of files", cycles),
+            ("no library object calls MPI", mpi)]
 
 
 def main(argv):

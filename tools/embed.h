@@ -21,13 +21,34 @@
  *     output hash; any difference is refused with what differs.  It then cuts the
  *     partial file to the journal's size and goes on from the journal's input offset, so
  *     the result is byte for byte the uninterrupted run's.
+ *  5. clembed-mpi (mpi.h) is one more consumer of the same windows: a rank reads window k
+ *     alone (ewindow_scan finds its bytes, ein's `stop` ends the reader there), cuts it
+ *     into the same units with the same feeder (efeed_unit) and embeds them with the same
+ *     code (eunits_embed), so its batches, and therefore its bytes, are clembed embed's.
+ *     Only where the rows go, and its journal, differ.
  */
 #ifndef CLEMBED_TOOLS_EMBED_H
 #define CLEMBED_TOOLS_EMBED_H
 
+#include "clembed.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+/* Defaults: windows of 2 MiB of input (some 25,000 lines of ordinary text), embedded in
+ * units of at most 8192 texts; lines of at most 128 MiB.  Decimal, for the help text. */
+#define EWINDOW_BYTES 2097152
+#define EMAX_LINE_BYTES 134217728
+#define EMAX_TEXTS 8192
+/* Vectors a unit may hold: units shrink for very wide models. */
+#define EUNIT_FLOATS ((size_t)16 << 20)
+#define EMAX_THREADS 64
+
+/* The start of every message: "clembed embed", or "clembed-mpi: rank 3: chunk 17". */
+extern const char *eprog;
+
+double enow(void);          /* seconds, monotonic */
 
 /* ---- a streaming 64-bit hash (not cryptographic: it detects accidents) ---- */
 
@@ -54,6 +75,8 @@ typedef struct ein {
     size_t rpos, rlen;
     int eof;
     uint64_t off;           /* offset of the next unread line */
+    uint64_t stop;          /* the input ends here for this reader (UINT64_MAX: at EOF) */
+    uint64_t fpos;          /* offset of the end of what is in rbuf */
     uint64_t lineno;        /* lines read */
     ehash hash;             /* of bytes [start, off) */
     char *line;             /* the current line */
@@ -75,15 +98,124 @@ typedef struct eline {
  * characters when valid), other bytes as \xNN, "..." when cut. */
 void ehead(const char *s, size_t len, int valid, char *out, size_t cap);
 
-/* Reads from f starting at offset `start` (the caller has positioned f there).  The hash
- * covers what is read from then on. */
+/* Reads from f starting at offset `start` (the caller has positioned f there) to its end,
+ * or to in->stop when the caller sets it (a line boundary).  The hash covers what is read
+ * from then on. */
 int ein_open(ein *in, FILE *f, const char *name, int jsonl, size_t max_line, uint64_t start,
              uint64_t first_lineno);
 void ein_close(ein *in);
 /* The next line: 1, 0 at the end, -1 on a read error (message printed). */
 int ein_next(ein *in, eline *l);
 
+/* Window k of the input: the lines whose first byte lies in [k * wb, (k + 1) * wb). */
+typedef struct ewindow {
+    uint64_t start, end;    /* their bytes: [start, end) (start == end: none) */
+    uint64_t lines, rows;   /* lines, and the output rows they make */
+    uint64_t hash;          /* of bytes [start, end) */
+} ewindow;
+
+/* Number of windows of an input of `size` bytes. */
+uint64_t ewindow_count(uint64_t size, uint64_t window_bytes);
+/* Finds window k of f as any reader would (seeks to k * wb - 1, skips past the next
+ * newline), counts its lines and rows and hashes its bytes, reading nothing before it.
+ * 0 and a message on a read error. */
+int ewindow_scan(FILE *f, const char *name, int jsonl, uint64_t window_bytes, uint64_t k,
+                 ewindow *w);
+
+/* ---- options, settings and units (embed_opts.c, embed_unit.c) --------------- */
+
+enum { EPROG_EMBED = 1, EPROG_MPI = 2 };
+
+typedef struct eopts {
+    const char *model_dir, *input, *output, *format, *dataset;
+    int jsonl_in, verbose, resume, skip, ids, threads;
+    uint64_t window_bytes, max_line;
+    clembed_context_params cp;
+    const char *devices[EMAX_THREADS]; /* clembed-mpi: -d once per node-local rank */
+    int n_devices;
+    unsigned progress;      /* clembed-mpi: seconds between progress lines (0: none) */
+} eopts;
+
+/* The option lines of `clembed embed --help` (prog EPROG_EMBED) or of clembed-mpi's. */
+void eopts_usage(FILE *f, int prog);
+/* Parses argv (argv[0] is the subcommand).  -1: go on; 0: --help was printed; 2: a usage
+ * error, printed to err (unless NULL) as "NAME: ..." followed by usage(err). */
+int eopts_parse(int argc, char **argv, eopts *o, int prog, const char *name, FILE *err,
+                void (*usage)(FILE *));
+/* OUT_* of a --format name, -1 for none. */
+int eformat(const char *name);
+/* "key=value;..." of everything that changes the output's bytes (the journal compares it):
+ * the options, the device(s) ("platform / name / driver") and the version. */
+void esettings(const eopts *o, int fmt, const char *device, char *buf, size_t cap);
+/* A progress bar on stderr: `done` of `total` (bytes, texts), texts embedded since t0. */
+void eprogress(uint64_t done, uint64_t total, uint64_t texts, double t0, int final);
+
+/* The texts of one window, or of part of it, and their vectors. */
+typedef struct unit {
+    size_t n, cap;          /* rows */
+    char **texts;           /* NULL: a skipped line (zero vector) */
+    uint64_t *lines;        /* input line of each row */
+    char **late;            /* skip mode: why the library refused a text ("" none) */
+    float *vec;
+    clembed_embed_info *info;
+    uint64_t first_line, last_line;
+    int closes;             /* the last unit of its window: after it, a checkpoint */
+    uint64_t next_off, lines_after;
+    ehash hash_after;       /* the input's hash up to next_off */
+    clembed_status rc;      /* a failure the run cannot skip */
+    char msg[768];
+} unit;
+
+/* What a run has done, for its summary. */
+typedef struct estats {
+    uint64_t texts, tokens, truncated, skipped;
+    uint64_t *skipped_lines;    /* as many as memory allowed */
+    size_t n_skipped_listed;
+} estats;
+
+/* Units never hold more texts than this for vectors of dim floats. */
+size_t emax_texts(size_t dim);
+int unit_alloc(unit *u, size_t cap, size_t dim);
+void unit_clear(unit *u);
+void unit_free(unit *u);
+/* Embeds units[0..k) at once, one context (and thread) each; skip: --on-error skip.  With
+ * idle, every unit runs in a thread of its own and idle(arg) is called from this one about
+ * every millisecond until all are done. */
+void eunits_embed(clembed_context *const *ctx, unit *units, int k, size_t dim, int skip,
+                  void (*idle)(void *), void *arg);
+/* After eunits_embed: 0 and a message naming the unit's lines when it failed; else lists
+ * the texts the library refused (skip mode) and counts the unit into st. */
+int eunit_account(unit *u, const char *in_name, estats *st);
+void estats_free(estats *st);
+
+/* Cuts the lines of a reader into units, a window at a time. */
+typedef struct efeed {
+    ein *rd;
+    uint64_t window_bytes;
+    int skip;
+    eline pend;             /* a line read ahead: the first of the next window */
+    int have_pend, cur_any, at_end;
+    uint64_t cur_window;
+} efeed;
+
+void efeed_init(efeed *f, ein *rd, uint64_t window_bytes, int skip);
+void efeed_free(efeed *f);
+/* Fills the empty unit u with up to max texts, never past its window's end: 1 when done
+ * (u->closes when u ends its window or the input; f->at_end at the input's end), -1 on a
+ * read error or a bad line with --on-error fail (the message printed). */
+int efeed_unit(efeed *f, unit *u, size_t max, estats *st);
+
 /* ---- output --------------------------------------------------------------- */
+
+/* The .npy header is always this long, so the final row count fits in place. */
+#define ENPY_HEADER 128
+void enpy_header(char *buf, uint64_t rows, size_t dim);
+/* n floats as little-endian float32, the order of every binary output. */
+void ele32(const float *v, size_t n, unsigned char *out);
+/* a then b in a new string (FILE.partial, NAME_ids), or NULL when out of memory. */
+char *esuffixed(const char *a, const char *b);
+/* fsync of the directory holding path, so that a rename there is durable. */
+void esync_dir(const char *path);
 
 enum { OUT_JSONL, OUT_NPY, OUT_F32, OUT_H5 };
 
@@ -143,13 +275,34 @@ typedef struct ejournal {
     uint64_t dim;
 } ejournal;
 
+/* A journal's header, for both programs: a magic line, then one "key value" line per key
+ * (a number, in hex where asked, or a string), ended by the data or by a line "end". */
+typedef struct ekey {
+    const char *name;
+    uint64_t *num;          /* a number, or */
+    char *str;              /* a string of str_cap bytes */
+    size_t str_cap;
+    int hex;
+} ekey;
+
+/* Writes the header to path atomically: its length, or 0 and a message when it is too long
+ * (4 KiB) or cannot be written. */
+size_t ekeys_write(const char *path, const char *magic, const ekey *keys, size_t n, int end);
+/* Reads path (at most max bytes) into *data (NUL-terminated, the caller frees it) and *len:
+ * 1, 0 when absent, -1 and a message when unreadable. */
+int ekeys_load(const char *path, size_t max, char **data, size_t *len);
+/* Reads the header of data (NUL-terminated; its newlines become NULs): the offset past it,
+ * or 0 when the magic, a key or a value is wrong, a key is missing, or (end) the line "end"
+ * is. */
+size_t ekeys_parse(char *data, const char *magic, const ekey *keys, size_t n, int end);
+
 /* Writes j to path atomically; 0 and a message on failure. */
 int ejournal_write(const char *path, const ejournal *j);
 /* Reads path: 1, 0 when absent, -1 and a message when unreadable or malformed. */
 int ejournal_read(const char *path, ejournal *j);
-/* What differs between two settings strings, as "format npy (journal: f32), ..." in buf;
- * 0 when they agree. */
-int ejournal_settings_diff(const char *now, const char *then, char *buf, size_t cap);
+/* What differs between two settings strings, as "format 'npy' (journal: 'f32'), ..." in
+ * buf (`then_name` instead of "journal"); 0 when they agree. */
+int ejournal_settings_diff(const char *now, const char *then, const char *then_name, char *buf, size_t cap);
 
 /* Hash of a model directory's files (names, sizes and contents; subfolders one level
  * deep): what --resume compares.  0 and a message when unreadable. */

@@ -38,17 +38,6 @@ struct eh5 {
     uint64_t rows;
 };
 
-static char *join(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    char *s = malloc(la + lb + 1);
-    if (s) {
-        memcpy(s, a, la);
-        memcpy(s + la, b, lb + 1);
-    }
-    return s;
-}
-
 static int exists(hid_t file, const char *name)
 {
     return H5Lexists(file, name, H5P_DEFAULT) > 0;
@@ -114,9 +103,9 @@ eh5 *eh5_open(const char *path, int append, const char *name, int ids, int resum
     h->want_ids = ids;
     h->rows = rows;
     h->name = strdup(name);
-    h->partial = join(name, ".partial");
-    h->ids_name = join(name, "_ids");
-    h->ids_partial = join(name, "_ids.partial");
+    h->partial = esuffixed(name, ".partial");
+    h->ids_name = esuffixed(name, "_ids");
+    h->ids_partial = esuffixed(name, "_ids.partial");
     if (!h->name || !h->partial || !h->ids_name || !h->ids_partial)
         goto fail;
     if (append || resume) {

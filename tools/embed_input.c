@@ -1,5 +1,5 @@
-/* clembed embed: the streaming hash, and input lines read and classified one at a time with a
- * bounded buffer (see embed.h). */
+/* clembed embed and clembed-mpi: the streaming hash, input lines read and classified one at
+ * a time with a bounded buffer, and windows found and counted by byte offset (see embed.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "embed.h"
 
@@ -7,6 +7,16 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+const char *eprog = "clembed embed";
+
+double enow(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 /* ---- hash ------------------------------------------------------------------ */
 
@@ -85,7 +95,8 @@ int ein_open(ein *in, FILE *f, const char *name, int jsonl, size_t max_line, uin
     in->name = name;
     in->jsonl = jsonl;
     in->max_line = max_line;
-    in->off = start;
+    in->off = in->fpos = start;
+    in->stop = UINT64_MAX;
     in->lineno = first_lineno;
     ehash_init(&in->hash);
     in->rbuf = malloc(RBUF);
@@ -154,6 +165,14 @@ void ehead(const char *str, size_t len, int valid, char *out, size_t cap)
         memcpy(out + o, "...", 4);
 }
 
+/* Whether a line makes an output row, from its length without "\n" and a "\r" before it:
+ * JSON lines input makes none of an empty line; every other line makes one (a bad line's
+ * row holds zeros with --on-error skip).  Counting (ewindow_scan) and reading agree on it. */
+static int makes_row(int jsonl, size_t content_len)
+{
+    return !jsonl || content_len > 0;
+}
+
 /* Whether a JSON text holds the escape \u0000 in a string (backslashes appear only
  * in strings, so pairs are skipped without tracking quotes). */
 static int json_has_nul(const char *s, size_t len)
@@ -198,7 +217,7 @@ static void classify(ein *in, eline *l, char *s, size_t len, int over)
             memcpy(l->text, s, len + 1);
         return;
     }
-    if (len == 0) {
+    if (!makes_row(1, len)) {
         l->row = 0;
         return;
     }
@@ -225,11 +244,13 @@ int ein_next(ein *in, eline *l)
         if (in->rpos == in->rlen) {
             if (in->eof)
                 break;
-            in->rlen = fread(in->rbuf, 1, RBUF, in->f);
+            size_t want = in->stop - in->fpos < RBUF ? (size_t)(in->stop - in->fpos) : RBUF;
+            in->rlen = want ? fread(in->rbuf, 1, want, in->f) : 0;
             in->rpos = 0;
+            in->fpos += in->rlen;
             if (in->rlen == 0) {
-                if (ferror(in->f)) {
-                    fprintf(stderr, "clembed embed: reading %s: %s\n", in->name, strerror(errno));
+                if (want && ferror(in->f)) {
+                    fprintf(stderr, "%s: reading %s: %s\n", eprog, in->name, strerror(errno));
                     return -1;
                 }
                 in->eof = 1;
@@ -254,7 +275,7 @@ int ein_next(ein *in, eline *l)
                     cap *= 2;
                 char *nb = realloc(in->line, cap);
                 if (!nb) {
-                    fprintf(stderr, "clembed embed: %s:%llu: out of memory reading a line\n", in->name,
+                    fprintf(stderr, "%s: %s:%llu: out of memory reading a line\n", eprog, in->name,
                             (unsigned long long)in->lineno + 1);
                     return -1;
                 }
@@ -291,4 +312,87 @@ int ein_next(ein *in, eline *l)
         in->cap = 0;
     }
     return 1;
+}
+
+/* ---- windows --------------------------------------------------------------- */
+
+uint64_t ewindow_count(uint64_t size, uint64_t window_bytes)
+{
+    return size ? (size - 1) / window_bytes + 1 : 0;
+}
+
+int ewindow_scan(FILE *f, const char *name, int jsonl, uint64_t window_bytes, uint64_t k, ewindow *w)
+{
+    char *buf = malloc(RBUF);
+    uint64_t lo = k * window_bytes, hi = lo + window_bytes;
+    memset(w, 0, sizeof *w);
+    ehash h;
+    ehash_init(&h);
+    /* The first line that begins at or after lo: past the newline at or after lo - 1. */
+    uint64_t pos = lo ? lo - 1 : 0;
+    int found = lo == 0, in_line = 0;
+    size_t line_len = 0;    /* bytes of the current line so far, newline excluded */
+    int last_cr = 0;
+    errno = 0;
+    if (!buf || fseeko(f, (off_t)pos, SEEK_SET) != 0)
+        goto fail;
+    w->start = w->end = pos;
+    for (;;) {
+        size_t got = fread(buf, 1, RBUF, f);
+        if (got == 0) {
+            if (ferror(f))
+                goto fail;
+            break;
+        }
+        size_t i = 0;
+        if (!found) {
+            const char *nl = memchr(buf, '\n', got);
+            if (!nl) {
+                pos += got;
+                w->start = w->end = pos;
+                continue;
+            }
+            i = (size_t)(nl - buf) + 1;
+            pos += i;
+            w->start = w->end = pos;
+            found = 1;
+        }
+        while (i < got) {
+            if (!in_line) {
+                if (pos >= hi)
+                    goto done;      /* the first line of the next window */
+                in_line = 1;
+                line_len = 0;
+                last_cr = 0;
+            }
+            const char *nl = memchr(buf + i, '\n', got - i);
+            size_t take = nl ? (size_t)(nl - (buf + i)) + 1 : got - i;
+            size_t content = nl ? take - 1 : take;
+            if (content) {
+                line_len += content;
+                last_cr = buf[i + content - 1] == '\r';
+            }
+            ehash_add(&h, buf + i, take);
+            pos += take;
+            i += take;
+            w->end = pos;
+            if (nl) {
+                in_line = 0;
+                w->lines++;
+                w->rows += makes_row(jsonl, line_len - (size_t)last_cr);
+            }
+        }
+    }
+    if (in_line) {          /* the last line, without a newline */
+        w->lines++;
+        w->rows += makes_row(jsonl, line_len - (size_t)last_cr);
+    }
+done:
+    w->hash = ehash_value(&h);
+    free(buf);
+    return 1;
+fail:
+    fprintf(stderr, "%s: reading %s: %s\n", eprog, name, errno ? strerror(errno) : "read error");
+    free(buf);
+    return 0;
 }

@@ -13,85 +13,128 @@
 
 #define MAGIC "clembed-journal 1"
 
-int ejournal_write(const char *path, const ejournal *j)
+static size_t ekeys_format(char *buf, size_t cap, const char *magic, const ekey *keys, size_t n, int end)
+{
+    size_t used = (size_t)snprintf(buf, cap, "%s\n", magic);
+    for (size_t i = 0; i < n && used < cap; i++) {
+        if (keys[i].num)
+            used += (size_t)snprintf(buf + used, cap - used, keys[i].hex ? "%s %016" PRIx64 "\n" : "%s %" PRIu64 "\n",
+                                     keys[i].name, *keys[i].num);
+        else
+            used += (size_t)snprintf(buf + used, cap - used, "%s %s\n", keys[i].name, keys[i].str);
+    }
+    if (end && used < cap)
+        used += (size_t)snprintf(buf + used, cap - used, "end\n");
+    return used < cap ? used : 0;
+}
+
+size_t ekeys_write(const char *path, const char *magic, const ekey *keys, size_t n, int end)
 {
     char buf[4096], msg[512];
-    int len = snprintf(buf, sizeof buf,
-                       MAGIC "\n"
-                       "settings %s\n"
-                       "model %016" PRIx64 "\n"
-                       "window_bytes %" PRIu64 "\n"
-                       "in_offset %" PRIu64 "\n"
-                       "in_hash %016" PRIx64 "\n"
-                       "lines_done %" PRIu64 "\n"
-                       "rows_done %" PRIu64 "\n"
-                       "skipped %" PRIu64 "\n"
-                       "dim %" PRIu64 "\n"
-                       "out_bytes %" PRIu64 "\n"
-                       "out_hash %016" PRIx64 "\n",
-                       j->settings, j->model_hash, j->window_bytes, j->in_offset, j->in_hash,
-                       j->lines_done, j->rows_done, j->skipped, j->dim, j->out_bytes, j->out_hash);
-    if (len < 0 || (size_t)len >= sizeof buf) {
-        fprintf(stderr, "clembed embed: the settings are too long for the journal\n");
+    size_t len = ekeys_format(buf, sizeof buf, magic, keys, n, end);
+    if (!len) {
+        fprintf(stderr, "%s: the settings are too long for the journal\n", eprog);
         return 0;
     }
-    if (clembed__fio_write_atomic(path, buf, (size_t)len, msg, sizeof msg) != 0) {
-        fprintf(stderr, "clembed embed: journal: %s\n", msg);
+    if (clembed__fio_write_atomic(path, buf, len, msg, sizeof msg) != 0) {
+        fprintf(stderr, "%s: journal: %s\n", eprog, msg);
         return 0;
+    }
+    return len;
+}
+
+int ekeys_load(const char *path, size_t max, char **data, size_t *len)
+{
+    char msg[512];
+    *data = NULL;
+    *len = 0;
+    int err = clembed__fio_read(path, max, data, len, msg, sizeof msg);
+    if (err == ENOENT)
+        return 0;
+    if (err) {
+        fprintf(stderr, "%s: --resume: %s\n", eprog, msg);
+        return -1;
     }
     return 1;
 }
 
-int ejournal_read(const char *path, ejournal *j)
+size_t ekeys_parse(char *data, const char *magic, const ekey *keys, size_t n, int end)
 {
-    char *data = NULL, msg[512];
-    size_t len = 0;
-    int err = clembed__fio_read(path, 1 << 16, &data, &len, msg, sizeof msg);
-    if (err == ENOENT)
+    size_t ml = strlen(magic);
+    if (strncmp(data, magic, ml) || data[ml] != '\n')
         return 0;
-    if (err) {
-        fprintf(stderr, "clembed embed: --resume: %s\n", msg);
-        return -1;
-    }
-    memset(j, 0, sizeof *j);
-    unsigned seen = 0;
-    int good = !strncmp(data, MAGIC "\n", strlen(MAGIC) + 1);
-    static const char *const keys[] = {"settings", "model", "window_bytes", "in_offset", "in_hash",
-                                       "lines_done", "rows_done", "skipped", "dim", "out_bytes",
-                                       "out_hash"};
-    uint64_t *nums[] = {NULL, &j->model_hash, &j->window_bytes, &j->in_offset, &j->in_hash,
-                        &j->lines_done, &j->rows_done, &j->skipped, &j->dim, &j->out_bytes,
-                        &j->out_hash};
-    for (char *line = good ? strchr(data, '\n') + 1 : NULL; good && line && *line;) {
-        char *end = strchr(line, '\n');
-        if (!end)
+    uint64_t seen = 0;
+    char *line = data + ml + 1;
+    while (*line) {
+        char *nl = strchr(line, '\n');
+        if (!nl)
+            break;          /* a torn last line is none */
+        *nl = '\0';
+        if (end && !strcmp(line, "end")) {
+            line = nl + 1;
+            end = 0;
             break;
-        *end = '\0';
+        }
         char *sp = strchr(line, ' ');
         size_t k = 0;
-        for (; sp && k < sizeof keys / sizeof keys[0]; k++)
-            if ((size_t)(sp - line) == strlen(keys[k]) && !strncmp(line, keys[k], (size_t)(sp - line)))
+        for (; sp && k < n; k++)
+            if ((size_t)(sp - line) == strlen(keys[k].name) && !strncmp(line, keys[k].name, (size_t)(sp - line)))
                 break;
-        if (!sp || k == sizeof keys / sizeof keys[0]) {
-            good = 0;
-            break;
-        }
-        if (k == 0) {
-            snprintf(j->settings, sizeof j->settings, "%s", sp + 1);
-        } else {
-            int hex = k == 1 || k == 4 || k == 10;
+        if (!sp || k == n)
+            return 0;
+        if (keys[k].num) {
             char *e;
             errno = 0;
-            *nums[k] = strtoull(sp + 1, &e, hex ? 16 : 10);
-            good = !*e && !errno && sp[1];
+            *keys[k].num = strtoull(sp + 1, &e, keys[k].hex ? 16 : 10);
+            if (*e || errno || !sp[1])
+                return 0;
+        } else {
+            snprintf(keys[k].str, keys[k].str_cap, "%s", sp + 1);
         }
-        seen |= 1u << k;
-        line = end + 1;
+        seen |= (uint64_t)1 << k;
+        line = nl + 1;
     }
+    return !end && seen == ((uint64_t)1 << n) - 1 ? (size_t)(line - data) : 0;
+}
+
+/* The journal's keys, bound to j. */
+#define JOURNAL_KEYS(j)                                                                        \
+    {                                                                                          \
+        {"settings", NULL, (j)->settings, sizeof (j)->settings, 0},                            \
+        {"model", &(j)->model_hash, NULL, 0, 1}, {"window_bytes", &(j)->window_bytes, NULL, 0, 0}, \
+        {"in_offset", &(j)->in_offset, NULL, 0, 0}, {"in_hash", &(j)->in_hash, NULL, 0, 1},        \
+        {"lines_done", &(j)->lines_done, NULL, 0, 0}, {"rows_done", &(j)->rows_done, NULL, 0, 0},  \
+        {"skipped", &(j)->skipped, NULL, 0, 0}, {"dim", &(j)->dim, NULL, 0, 0},                    \
+        {"out_bytes", &(j)->out_bytes, NULL, 0, 0}, {"out_hash", &(j)->out_hash, NULL, 0, 1},      \
+    }
+
+int ejournal_write(const char *path, const ejournal *j)
+{
+    ejournal copy = *j;
+    const ekey keys[] = JOURNAL_KEYS(&copy);
+    return ekeys_write(path, MAGIC, keys, sizeof keys / sizeof keys[0], 0) != 0;
+}
+
+int ejournal_read(const char *path, ejournal *j)
+{
+    char *data;
+    size_t len;
+    int got = ekeys_load(path, 1 << 16, &data, &len);
+    if (got <= 0)
+        return got;
+    memset(j, 0, sizeof *j);
+    const ekey keys[] = JOURNAL_KEYS(j);
+    size_t n = sizeof keys / sizeof keys[0];
+    int other = !strncmp(data, "clembed-mpi-journal", 19);
+    int good = ekeys_parse(data, MAGIC, keys, n, 0) == len && len > 0;
     free(data);
-    if (!good || seen != (1u << (sizeof keys / sizeof keys[0])) - 1) {
-        fprintf(stderr, "clembed embed: --resume: %s is not a journal clembed wrote (or is damaged); "
-                        "remove it and the partial output to start over\n", path);
+    if (!good) {
+        if (other)
+            fprintf(stderr, "%s: --resume: %s is the journal of a clembed-mpi job: resume it with "
+                            "clembed-mpi\n", eprog, path);
+        else
+            fprintf(stderr, "%s: --resume: %s is not a journal clembed wrote (or is damaged); "
+                            "remove it and the partial output to start over\n", eprog, path);
         return -1;
     }
     return 1;
@@ -113,7 +156,7 @@ static const char *setting(const char *s, const char *key, size_t *len)
     return NULL;
 }
 
-int ejournal_settings_diff(const char *now, const char *then, char *buf, size_t cap)
+int ejournal_settings_diff(const char *now, const char *then, const char *then_name, char *buf, size_t cap)
 {
     size_t used = 0;
     int n = 0;
@@ -129,9 +172,9 @@ int ejournal_settings_diff(const char *now, const char *then, char *buf, size_t 
         const char *tv = setting(then, key, &tl);
         if (!tv || tl != nl || strncmp(tv, eq + 1, nl)) {
             if (used < cap)
-                used += (size_t)snprintf(buf + used, cap - used, "%s%s '%.*s' (journal: '%.*s')",
-                                         n ? ", " : "", key, (int)nl, eq + 1, tv ? (int)tl : 6,
-                                         tv ? tv : "absent");
+                used += (size_t)snprintf(buf + used, cap - used, "%s%s '%.*s' (%s: '%.*s')",
+                                         n ? ", " : "", key, (int)nl, eq + 1, then_name,
+                                         tv ? (int)tl : 6, tv ? tv : "absent");
             n++;
         }
         p = semi ? semi + 1 : NULL;
@@ -152,7 +195,7 @@ static int hash_dir(ehash *h, const char *dir, const char *rel, int depth)
 {
     DIR *d = opendir(dir);
     if (!d) {
-        fprintf(stderr, "clembed embed: %s: %s\n", dir, strerror(errno));
+        fprintf(stderr, "%s: %s: %s\n", eprog, dir, strerror(errno));
         return 0;
     }
     char **names = NULL;
@@ -201,7 +244,7 @@ static int hash_dir(ehash *h, const char *dir, const char *rel, int depth)
                 if (f)
                     fclose(f);
                 if (!good)
-                    fprintf(stderr, "clembed embed: reading %s: %s\n", path, strerror(errno));
+                    fprintf(stderr, "%s: reading %s: %s\n", eprog, path, strerror(errno));
             }
         }
         free(path);

@@ -10,9 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The .npy header is always this long, so the final row count fits in place. */
-#define NPY_HEADER 128
-
 struct eout {
     eout_params p;
     char *final, *partial;  /* NULL when writing to standard output */
@@ -32,40 +29,39 @@ const char *eout_name(const eout *o)
     return o->h5 && o->p.append ? o->final : o->partial ? o->partial : "<stdout>";
 }
 
-static void npy_header(char *buf, uint64_t rows, size_t dim)
+void enpy_header(char *buf, uint64_t rows, size_t dim)
 {
-    char dict[NPY_HEADER];
+    char dict[ENPY_HEADER];
     int len = snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (%llu, %zu), }",
                        (unsigned long long)rows, dim);
     memcpy(buf, "\x93NUMPY\x01\x00", 8);
-    buf[8] = (char)((NPY_HEADER - 10) & 0xff);
-    buf[9] = (char)((NPY_HEADER - 10) >> 8);
-    memset(buf + 10, ' ', NPY_HEADER - 10);
+    buf[8] = (char)((ENPY_HEADER - 10) & 0xff);
+    buf[9] = (char)((ENPY_HEADER - 10) >> 8);
+    memset(buf + 10, ' ', ENPY_HEADER - 10);
     memcpy(buf + 10, dict, (size_t)len);
-    buf[NPY_HEADER - 1] = '\n';
+    buf[ENPY_HEADER - 1] = '\n';
 }
 
 /* Rewrites the header in place (pwrite leaves the stream's position alone). */
 static int npy_update(eout *o, uint64_t rows)
 {
-    char h[NPY_HEADER];
-    npy_header(h, rows, o->dim);
-    if (fflush(o->f) != 0 || pwrite(fileno(o->f), h, NPY_HEADER, 0) != NPY_HEADER) {
-        fprintf(stderr, "clembed embed: writing %s: %s\n", eout_name(o), strerror(errno));
+    char h[ENPY_HEADER];
+    enpy_header(h, rows, o->dim);
+    if (fflush(o->f) != 0 || pwrite(fileno(o->f), h, ENPY_HEADER, 0) != ENPY_HEADER) {
+        fprintf(stderr, "%s: writing %s: %s\n", eprog, eout_name(o), strerror(errno));
         return 0;
     }
     return 1;
 }
 
-static char *cat(const char *a, const char *b)
+void ele32(const float *v, size_t n, unsigned char *out)
 {
-    size_t la = strlen(a), lb = strlen(b);
-    char *s = malloc(la + lb + 1);
-    if (s) {
-        memcpy(s, a, la);
-        memcpy(s + la, b, lb + 1);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &v[i], 4);
+        out[4 * i] = u & 0xff, out[4 * i + 1] = (u >> 8) & 0xff;
+        out[4 * i + 2] = (u >> 16) & 0xff, out[4 * i + 3] = (unsigned char)(u >> 24);
     }
-    return s;
 }
 
 static void out_free(eout *o)
@@ -90,7 +86,7 @@ eout *eout_open(const eout_params *p, int resume, uint64_t rows, uint64_t bytes,
 {
     eout *o = calloc(1, sizeof *o);
     if (!o) {
-        fprintf(stderr, "clembed embed: out of memory\n");
+        fprintf(stderr, "%s: out of memory\n", eprog);
         return NULL;
     }
     o->p = *p;
@@ -98,21 +94,21 @@ eout *eout_open(const eout_params *p, int resume, uint64_t rows, uint64_t bytes,
     int to_stdout = !p->path || !strcmp(p->path, "-");
     if (to_stdout) {
         if (p->format == OUT_H5 || (p->format == OUT_NPY && !stdout_seekable())) {
-            fprintf(stderr, "clembed embed: %s needs -o FILE (its header is written last)\n",
+            fprintf(stderr, "%s: %s needs -o FILE (its header is written last)\n", eprog,
                     p->format == OUT_H5 ? "HDF5" : ".npy to a pipe");
             goto fail;
         }
         o->f = stdout;
-        o->start = p->format == OUT_NPY ? NPY_HEADER : 0;
+        o->start = p->format == OUT_NPY ? ENPY_HEADER : 0;
         return o;
     }
     struct stat st;
     if (stat(p->path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "clembed embed: %s is a directory\n", p->path);
+        fprintf(stderr, "%s: %s is a directory\n", eprog, p->path);
         goto fail;
     }
-    if (!(o->final = strdup(p->path)) || !(o->partial = cat(p->path, ".partial"))) {
-        fprintf(stderr, "clembed embed: out of memory\n");
+    if (!(o->final = strdup(p->path)) || !(o->partial = esuffixed(p->path, ".partial"))) {
+        fprintf(stderr, "%s: out of memory\n", eprog);
         goto fail;
     }
     if (p->format == OUT_H5) {
@@ -124,37 +120,37 @@ eout *eout_open(const eout_params *p, int resume, uint64_t rows, uint64_t bytes,
         o->rows = rows;
         return o;
 #else
-        fprintf(stderr, "clembed embed: this clembed was built without HDF5 (install libhdf5-dev and "
-                        "run configure again)\n");
+        fprintf(stderr, "%s: this clembed was built without HDF5 (install libhdf5-dev and "
+                        "run configure again)\n", eprog);
         goto fail;
 #endif
     }
     if (!resume) {
         if (!(o->f = fopen(o->partial, "wb"))) {
-            fprintf(stderr, "clembed embed: cannot create %s: %s\n", o->partial, strerror(errno));
+            fprintf(stderr, "%s: cannot create %s: %s\n", eprog, o->partial, strerror(errno));
             goto fail;
         }
-        o->start = p->format == OUT_NPY ? NPY_HEADER : 0;
+        o->start = p->format == OUT_NPY ? ENPY_HEADER : 0;
         return o;
     }
     /* Resume: the partial file must hold what the journal says, byte for byte. */
     if (!(o->f = fopen(o->partial, "r+b"))) {
-        fprintf(stderr, "clembed embed: --resume: cannot open %s: %s\n", o->partial, strerror(errno));
+        fprintf(stderr, "%s: --resume: cannot open %s: %s\n", eprog, o->partial, strerror(errno));
         goto fail;
     }
-    o->start = p->format == OUT_NPY ? NPY_HEADER : 0;
+    o->start = p->format == OUT_NPY ? ENPY_HEADER : 0;
     ehash h;
     ehash_init(&h);
     if (fstat(fileno(o->f), &st) != 0 || (uint64_t)st.st_size < o->start + bytes ||
         !ehash_file_range(&h, o->f, o->start, o->start + bytes) || ehash_value(&h) != hash) {
-        fprintf(stderr, "clembed embed: --resume: %s does not hold the %llu rows the journal "
-                        "describes (shorter, or other bytes); remove it and its journal to start over\n",
-                o->partial, (unsigned long long)rows);
+        fprintf(stderr, "%s: --resume: %s does not hold the %llu rows the journal describes "
+                        "(shorter, or other bytes); remove it and its journal to start over\n",
+                eprog, o->partial, (unsigned long long)rows);
         goto fail;
     }
     if (ftruncate(fileno(o->f), (off_t)(o->start + bytes)) != 0 ||
         fseeko(o->f, (off_t)(o->start + bytes), SEEK_SET) != 0) {
-        fprintf(stderr, "clembed embed: --resume: cutting %s: %s\n", o->partial, strerror(errno));
+        fprintf(stderr, "%s: --resume: cutting %s: %s\n", eprog, o->partial, strerror(errno));
         goto fail;
     }
     o->hash = h;
@@ -177,10 +173,10 @@ int eout_start(eout *o, size_t dim, int normalized)
         return eh5_start(o->h5, dim, &o->p);
 #endif
     if (o->p.format == OUT_NPY && o->rows == 0) {
-        char h[NPY_HEADER];
-        npy_header(h, 0, dim);
-        if (fwrite(h, 1, NPY_HEADER, o->f) != NPY_HEADER) {
-            fprintf(stderr, "clembed embed: writing %s: %s\n", eout_name(o), strerror(errno));
+        char h[ENPY_HEADER];
+        enpy_header(h, 0, dim);
+        if (fwrite(h, 1, ENPY_HEADER, o->f) != ENPY_HEADER) {
+            fprintf(stderr, "%s: writing %s: %s\n", eprog, eout_name(o), strerror(errno));
             return 0;
         }
     }
@@ -190,7 +186,7 @@ int eout_start(eout *o, size_t dim, int normalized)
 static int put(eout *o, const void *p, size_t n)
 {
     if (fwrite(p, 1, n, o->f) != n) {
-        fprintf(stderr, "clembed embed: writing %s: %s\n", eout_name(o), strerror(errno));
+        fprintf(stderr, "%s: writing %s: %s\n", eprog, eout_name(o), strerror(errno));
         return 0;
     }
     ehash_add(&o->hash, p, n);
@@ -201,7 +197,7 @@ static int put(eout *o, const void *p, size_t n)
 int eout_rows(eout *o, uint64_t first, const float *v, const uint64_t *ids, size_t n)
 {
     if (first != o->rows) {
-        fprintf(stderr, "clembed embed: internal error: row %llu written after %llu\n",
+        fprintf(stderr, "%s: internal error: row %llu written after %llu\n", eprog,
                 (unsigned long long)first, (unsigned long long)o->rows);
         return 0;
     }
@@ -210,11 +206,11 @@ int eout_rows(eout *o, uint64_t first, const float *v, const uint64_t *ids, size
         if (!eh5_rows(o->h5, first, v, ids, n, o->dim))
             return 0;
         /* The journal's hash covers the rows as little-endian float32, as eh5_open checks them. */
-        for (size_t i = 0; i < n * o->dim; i++) {
-            uint32_t u;
-            memcpy(&u, &v[i], 4);
-            unsigned char b[4] = {u & 0xff, (u >> 8) & 0xff, (u >> 16) & 0xff, u >> 24};
-            ehash_add(&o->hash, b, 4);
+        for (size_t i = 0; i < n * o->dim; i += 1024) {
+            unsigned char b[4096];
+            size_t m = n * o->dim - i < 1024 ? n * o->dim - i : 1024;
+            ele32(v + i, m, b);
+            ehash_add(&o->hash, b, 4 * m);
         }
         o->bytes += 4 * n * o->dim;
         o->rows += n;
@@ -228,7 +224,7 @@ int eout_rows(eout *o, uint64_t first, const float *v, const uint64_t *ids, size
         if (need > o->text_cap) {
             char *t = realloc(o->text, need);
             if (!t) {
-                fprintf(stderr, "clembed embed: out of memory\n");
+                fprintf(stderr, "%s: out of memory\n", eprog);
                 return 0;
             }
             o->text = t;
@@ -246,18 +242,12 @@ int eout_rows(eout *o, uint64_t first, const float *v, const uint64_t *ids, size
                 return 0;
         }
     } else {
-        const uint16_t probe = 1;
-        if (*(const uint8_t *)&probe == 1) {
-            if (!put(o, v, n * o->dim * sizeof *v))
+        for (size_t i = 0; i < n * o->dim; i += 1024) {
+            unsigned char b[4096];
+            size_t m = n * o->dim - i < 1024 ? n * o->dim - i : 1024;
+            ele32(v + i, m, b);
+            if (!put(o, b, 4 * m))
                 return 0;
-        } else {
-            for (size_t i = 0; i < n * o->dim; i++) {
-                uint32_t u;
-                memcpy(&u, &v[i], 4);
-                unsigned char b[4] = {u & 0xff, (u >> 8) & 0xff, (u >> 16) & 0xff, u >> 24};
-                if (!put(o, b, 4))
-                    return 0;
-            }
         }
     }
     o->rows += n;
@@ -273,20 +263,30 @@ int eout_sync(eout *o, uint64_t *bytes, uint64_t *hash)
         return eh5_flush(o->h5);
 #endif
     if (o->f == stdout)
-        return fflush(o->f) == 0 || (fprintf(stderr, "clembed embed: writing <stdout>: %s\n",
+        return fflush(o->f) == 0 || (fprintf(stderr, "%s: writing <stdout>: %s\n", eprog,
                                              strerror(errno)), 0);
     /* A .npy in progress says how many rows it holds so far. */
     if (o->p.format == OUT_NPY && !npy_update(o, o->rows))
         return 0;
     if (fflush(o->f) != 0 || fdatasync(fileno(o->f)) != 0) {
-        fprintf(stderr, "clembed embed: writing %s: %s\n", eout_name(o), strerror(errno));
+        fprintf(stderr, "%s: writing %s: %s\n", eprog, eout_name(o), strerror(errno));
         return 0;
     }
     return 1;
 }
 
-/* The rename reaches the disk with its directory. */
-static void sync_dir(const char *path)
+char *esuffixed(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    char *s = malloc(la + lb + 1);
+    if (s) {
+        memcpy(s, a, la);
+        memcpy(s + la, b, lb + 1);
+    }
+    return s;
+}
+
+void esync_dir(const char *path)
 {
     char *dir = strdup(path);
     if (!dir)
@@ -310,12 +310,12 @@ int eout_finish(eout *o, uint64_t rows)
         good = eh5_finish(o->h5, rows);
         o->h5 = NULL;
         if (good && !o->p.append && rename(o->partial, o->final) != 0) {
-            fprintf(stderr, "clembed embed: cannot rename %s to %s: %s\n", o->partial, o->final,
+            fprintf(stderr, "%s: cannot rename %s to %s: %s\n", eprog, o->partial, o->final,
                     strerror(errno));
             good = 0;
         }
         if (good && !o->p.append)
-            sync_dir(o->final);
+            esync_dir(o->final);
         out_free(o);
         return good;
     }
@@ -324,27 +324,27 @@ int eout_finish(eout *o, uint64_t rows)
         good = npy_update(o, rows);
     if (o->f == stdout) {
         if (good && fflush(stdout) != 0) {
-            fprintf(stderr, "clembed embed: writing <stdout>: %s\n", strerror(errno));
+            fprintf(stderr, "%s: writing <stdout>: %s\n", eprog, strerror(errno));
             good = 0;
         }
         out_free(o);
         return good;
     }
     if (good && (fflush(o->f) != 0 || fdatasync(fileno(o->f)) != 0)) {
-        fprintf(stderr, "clembed embed: writing %s: %s\n", o->partial, strerror(errno));
+        fprintf(stderr, "%s: writing %s: %s\n", eprog, o->partial, strerror(errno));
         good = 0;
     }
     if (fclose(o->f) != 0 && good) {
-        fprintf(stderr, "clembed embed: writing %s: %s\n", o->partial, strerror(errno));
+        fprintf(stderr, "%s: writing %s: %s\n", eprog, o->partial, strerror(errno));
         good = 0;
     }
     if (good && rename(o->partial, o->final) != 0) {
-        fprintf(stderr, "clembed embed: cannot rename %s to %s: %s\n", o->partial, o->final,
+        fprintf(stderr, "%s: cannot rename %s to %s: %s\n", eprog, o->partial, o->final,
                 strerror(errno));
         good = 0;
     }
     if (good)
-        sync_dir(o->final);
+        esync_dir(o->final);
     out_free(o);
     return good;
 }

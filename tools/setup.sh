@@ -10,7 +10,7 @@ PACKAGES="build-essential autoconf automake libtool pkg-config python3 python3-p
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd mesa-opencl-icd clinfo
   libclblast-dev clblast-utils libcjson-dev libutf8proc-dev libpcre2-dev libopenblas-dev valgrind
   gfortran mandoc python3-numpy python3-pytest python3-setuptools debhelper dpkg-dev lintian
-  libhdf5-dev python3-h5py"
+  libhdf5-dev python3-h5py libopenmpi-dev openmpi-bin"
 
 if [ "${SKIP_APT:-0}" != 1 ]; then
     missing=$(for p in $PACKAGES; do dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
