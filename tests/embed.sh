@@ -8,13 +8,7 @@ bin=${CLEMBED_BIN:-./clembed}
 model=$top_srcdir/tests/data/models/tiny-gelu-mean
 prompted=$top_srcdir/tests/data/models/tiny-prompt
 dev=${CLEMBED_TEST_DEVICE:-}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-check() { if [ "$1" -eq 0 ]; then ok "$2"; else notok "$2"; fi; }
+. "$top_srcdir/tests/tap.sh"
 # make check-valgrind sets CLEMBED_BIN_WRAPPER to run the command under memcheck.
 wrap=${CLEMBED_BIN_WRAPPER:-}
 run() { if [ -n "$dev" ]; then $wrap "$bin" "$@" --device "$dev"; else $wrap "$bin" "$@"; fi; }

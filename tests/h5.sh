@@ -11,13 +11,7 @@ model=$top_srcdir/tests/data/models/tiny-gelu-mean
 bench=$top_srcdir/tests/data/corpus/bench.txt
 dev=${CLEMBED_TEST_DEVICE:-}
 devarg=${dev:+--device $dev}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-check() { if [ "$1" -eq 0 ]; then ok "$2"; else notok "$2"; sed 's/^/# /' "$tmp/err" 2>/dev/null | head -n 8; fi; }
+. "$top_srcdir/tests/tap.sh"
 run() { if [ -n "$dev" ]; then "$bin" "$@" --device "$dev"; else "$bin" "$@"; fi; }
 export CLEMBED_LOG=error
 

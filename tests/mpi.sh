@@ -30,13 +30,8 @@ fi
 over=
 "$mpiexec" --version 2>&1 | grep -q "Open MPI" && over=--oversubscribe
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-check() { if [ "$1" -eq 0 ]; then ok "$2"; else notok "$2"; sed 's/^/# /' "$tmp/err" 2>/dev/null | head -n 12; fi; }
+tap_err_lines=12
+. "$top_srcdir/tests/tap.sh"
 # Chunks a journal names.
 journaled() { if [ -e "$1" ]; then grep -c '^chunk ' "$1"; else echo 0; fi; }
 # mpi NP ARGS...: clembed-mpi embed on NP ranks with the common options.

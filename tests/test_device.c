@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-/* lib/device.c: the selection rules over any device list. */
+/* lib/runtime/device.c: the selection rules over any device list. */
 clembed_status clembed__device_select_from(const clembed_device_info *const *dev, size_t n,
                                            const char *selector, const char *origin, size_t *index);
 

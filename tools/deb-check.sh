@@ -35,6 +35,8 @@ print("%.7f" % (sum(a * b for a, b in zip(v, ref)) / math.sqrt(sum(a * a for a i
 ' "$src/tests/data/fidelity/minilm.f32" 2>&1)
     t "installed clembed embed: cosine $cos to sentence-transformers' vector" \
         'python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) >= 0.99999 else 1)" "$cos" 2>/dev/null || sed "s/^/# /" "$tmp/err"'
+    printf 'A cat sits on the mat.\nA dog runs.\n' | /usr/bin/clembed embed -m "$model" -f h5 -o "$tmp/v.h5" 2>"$tmp/err"
+    t "installed clembed writes HDF5 (-f h5)" '[ -s "$tmp/v.h5" ] || sed "s/^/# /" "$tmp/err"'
 else
     n=$((n + 1)); echo "ok $n # SKIP no $model (sh tools/setup.sh fetches it)"
 fi

@@ -182,24 +182,21 @@ def cmd_reference(model_dir, corpus, out, batch=64, max_len=256, compare=None, c
                     return_tensors="pt").to(dev) for b in batches]
         sync()
         reps = 3
-        t0 = time.perf_counter()
-        for _ in range(reps):
-            for enc in encs:
-                embed(enc)
-        sync()
-        secs = (time.perf_counter() - t0) / reps
-        res["model_only"] = {"seconds": secs, "sentences_per_s": len(texts) / secs,
-                             "tokens_per_s": sum(lens) / secs, "repeats": reps}
-        if dev == "cuda":   # the same in half precision, what clembed --precision fp16 is held to
-            model.half()
+
+        def model_only():
             t0 = time.perf_counter()
             for _ in range(reps):
                 for enc in encs:
                     embed(enc)
             sync()
             secs = (time.perf_counter() - t0) / reps
-            res["model_only_fp16"] = {"seconds": secs, "sentences_per_s": len(texts) / secs,
-                                      "tokens_per_s": sum(lens) / secs, "repeats": reps}
+            return {"seconds": secs, "sentences_per_s": len(texts) / secs,
+                    "tokens_per_s": sum(lens) / secs, "repeats": reps}
+
+        res["model_only"] = model_only()
+        if dev == "cuda":   # the same in half precision, what clembed --precision fp16 is held to
+            model.half()
+            res["model_only_fp16"] = model_only()
             model.float()
 
     if compare:

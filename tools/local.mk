@@ -19,7 +19,7 @@ clembed_CPPFLAGS = $(CLI_CPPFLAGS)
 clembed_LDADD += $(CLI_LIBS)
 
 TESTS += tests/corpus.sh
-EXTRA_DIST += tests/corpus.sh
+EXTRA_DIST += tests/corpus.sh tests/tap.sh
 
 # HDF5 output read back by a C reader and h5py.
 TESTS += tests/h5.sh
