@@ -475,6 +475,21 @@ static void test_runtime(const clembed__device *dev)
     ok(v[0] == copy->params[0].def && v[1] == copy->params[1].def, "no profile: the registry defaults");
     ok(clembed__profile_variant(p, "copy", &big, 0) == copy, "the variant of an op");
     ok(clembed__profile_variant(p, "no-such-op", &big, 0) == NULL, "an unknown op: NULL");
+    /* Without a profile's choice: a GPU gets an op's first variant, a CPU device the one for
+     * the most specific kind of CPU runtime it is. */
+    {
+        const clembed__kernel_def *a0 = clembed__profile_variant(NULL, "attention", &big, 0);
+        const clembed__kernel_def *a1 = clembed__profile_variant(NULL, "attention", &big, CLEMBED__CPU_ANY);
+        const clembed__kernel_def *a3 =
+            clembed__profile_variant(NULL, "attention", &big, CLEMBED__CPU_ANY | CLEMBED__CPU_LOOP);
+        ok(a0 && !strcmp(a0->variant, "online"), "attention on a GPU: online (%s)", a0 ? a0->variant : "-");
+        ok(a1 && !strcmp(a1->variant, "row"), "attention on llvmpipe's kind of CPU device: row (%s)",
+           a1 ? a1->variant : "-");
+        ok(a3 && !strcmp(a3->variant, "qblock"), "attention on PoCL's kind: qblock (%s)", a3 ? a3->variant : "-");
+        const clembed__kernel_def *l3 =
+            clembed__profile_variant(NULL, "add_layernorm", &big, CLEMBED__CPU_ANY | CLEMBED__CPU_LOOP);
+        ok(l3 && !strcmp(l3->variant, "row"), "a variant for every CPU device serves PoCL's kind too");
+    }
     is_int(clembed__profile_batch_tokens(p), 2048, "the batch budget");
     is_int(clembed__profile_batch_tokens(NULL), 0, "no profile: no batch budget");
 

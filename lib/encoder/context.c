@@ -199,7 +199,7 @@ static clembed_status build_op(clembed_context *ctx, const char *op, const clemb
                                int scalar, clembed__kinst *out)
 {
     const clembed__kernel_def *k =
-        clembed__profile_variant(ctx->profile, op, s, ctx->dev->info.type == CLEMBED_DEVICE_CPU);
+        clembed__profile_variant(ctx->profile, op, s, clembed__device_cpu_kind(ctx->dev));
     if (!k)
         return clembed__fail(CLEMBED_ERR_INTERNAL, "no kernel for op '%s' in the registry", op);
     int v[CLEMBED_MAX_PARAMS];

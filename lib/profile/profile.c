@@ -984,13 +984,16 @@ static int entry_values(const clembed__profile *p, const clembed__profile_entry 
 }
 
 const clembed__kernel_def *clembed__profile_variant(const clembed__profile *p, const char *op,
-                                                    const clembed__shape *shape, int cpu)
+                                                    const clembed__shape *shape, unsigned cpu)
 {
     const clembed__kernel_def *first = NULL, *best = NULL;
     double bd = 0;
-    for (size_t i = 0; i < clembed__n_kernels; i++)
-        if (strcmp(clembed__kernels[i].op, op) == 0 && (!first || (cpu && clembed__kernels[i].cpu)))
-            first = &clembed__kernels[i];
+    unsigned fit = 0;
+    for (size_t i = 0; i < clembed__n_kernels; i++) {
+        const clembed__kernel_def *k = &clembed__kernels[i];
+        if (strcmp(k->op, op) == 0 && (!first || (k->cpu & cpu) > fit))
+            first = k, fit = k->cpu & cpu;
+    }
     for (size_t i = 0; p && shape && i < p->n_entries; i++) {
         const clembed__profile_entry *e = &p->entries[i];
         if (e->is_gemm || !e->chosen || strcmp(e->op, op) != 0)

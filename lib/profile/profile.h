@@ -26,10 +26,11 @@ void clembed__profile_free(clembed__profile *p);
 clembed__profile *clembed__profile_find_own(const clembed__device *dev, const char *path);
 
 /* The variant of `op` to run at `shape`: the profile's choice, else the
- * registry's first kernel of that op (on a CPU device, its cpu variant where
- * it has one); NULL when the registry has no such op. */
+ * registry's first kernel of that op (on a CPU device, cpu being its
+ * clembed__device_cpu_kind, the variant for the most specific kind that
+ * matches, where there is one); NULL when the registry has no such op. */
 const clembed__kernel_def *clembed__profile_variant(const clembed__profile *p, const char *op,
-                                                    const clembed__shape *shape, int cpu);
+                                                    const clembed__shape *shape, unsigned cpu);
 
 /* Parameter values for kernel k at `shape`: the profile's, else the
  * registry's defaults.  `values` has CLEMBED_MAX_PARAMS entries. */

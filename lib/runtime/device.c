@@ -743,6 +743,14 @@ void clembed__device_refuse_host_ptr(unsigned n)
     pthread_mutex_unlock(&host_ptr_lock);
 }
 
+unsigned clembed__device_cpu_kind(const clembed__device *dev)
+{
+    if (dev->info.type != CLEMBED_DEVICE_CPU)
+        return 0;
+    int lanes = strstr(dev->info.platform_name, "rusticl") || strstr(dev->info.platform_name, "Clover");
+    return CLEMBED__CPU_ANY | (lanes ? 0u : CLEMBED__CPU_LOOP);
+}
+
 int clembed__device_host_ptr_ok(const clembed__device *dev)
 {
     const char *env = getenv("CLEMBED_HOST_PTR");

@@ -74,6 +74,19 @@ int clembed__device_same_model(const clembed__device *a, const clembed__device *
  * described list are freed.  Not thread-safe: for tests, before anything else looks at devices. */
 void clembed__devices_replace(const clembed__device_desc *descs, size_t n);
 
+/* Kinds of CPU device, as the kernel registry's cpu defaults name them. */
+enum {
+    CLEMBED__CPU_ANY = 1u << 0,    /* every CPU device */
+    CLEMBED__CPU_LOOP = 1u << 1    /* CPU runtimes that run a work-group as a loop (PoCL) */
+};
+
+/* What kind of CPU runtime dev is, for the kernel registry's cpu defaults (CLEMBED__CPU_*
+ * of kernels.h): 0 for a GPU or accelerator; CLEMBED__CPU_ANY for a CPU device, with
+ * CLEMBED__CPU_LOOP where the runtime runs a work-group as a loop over its work-items (PoCL,
+ * vendors' CPU runtimes) rather than its work-items in SIMD lanes as a GPU does (Mesa's
+ * llvmpipe under rusticl or Clover). */
+unsigned clembed__device_cpu_kind(const clembed__device *dev);
+
 /* Whether weights may be used in place (CL_MEM_USE_HOST_PTR) on dev: it shares the host's
  * memory, CLEMBED_HOST_PTR is not "off", and it has not refused a host pointer in this process. */
 int clembed__device_host_ptr_ok(const clembed__device *dev);

@@ -165,11 +165,11 @@ const clembed__kernel_def clembed__kernels[] = {
     {"embeddings", "ln", "embeddings_f32", "embeddings", wg_pow2_fits, NULL,
      {P(WG, 64, 0, WG_POW2_CHOICES)}, 0, 0, 0, 1},
     {"embeddings", "row", "embeddings_f32_row", "embeddings", wg_fits, fits_vec,
-     {P(WG, 8, 0, WG_ROW_CHOICES), P(VEC, 8, VECTOR, VEC_CHOICES)}, 1, 1, 0, 1},
+     {P(WG, 8, 0, WG_ROW_CHOICES), P(VEC, 8, VECTOR, VEC_CHOICES)}, CLEMBED__CPU_ANY, 1, 0, 1},
     {"add_layernorm", "rows", "add_layernorm_f32", "layernorm", wg_pow2_fits, NULL,
      {P(WG, 64, 0, WG_POW2_CHOICES)}, 0, 0, 0, 0},
     {"add_layernorm", "row", "add_layernorm_f32_row", "layernorm", wg_fits, fits_vec,
-     {P(WG, 8, 0, WG_ROW_CHOICES), P(VEC, 8, VECTOR, VEC_CHOICES)}, 1, 1, 0, 0},
+     {P(WG, 8, 0, WG_ROW_CHOICES), P(VEC, 8, VECTOR, VEC_CHOICES)}, CLEMBED__CPU_ANY, 1, 0, 0},
     {"bias_act", "vec", "bias_act_f32", "activation", wg_or_driver_fits, fits_vec_divides_row,
      {P(WG, 64, 0, WG_OR_DRIVER_CHOICES), P(VEC, 4, VECTOR, VEC_CHOICES)}, 0, 0, 0, 0},
     {"attention", "online", "attention_f32", "attention", wg_kt_fits, fits_attention,
@@ -177,9 +177,12 @@ const clembed__kernel_def clembed__kernels[] = {
     {"attention", "row", "attention_f32_row", "attention", wg_kt_fits, fits_attention_row,
      {P(WG, 8, 0, WG_ROW_CHOICES), P(KT, 32, CLEMBED__PF_SHRINK, KT_CHOICES),
       P(VEC, 16, VECTOR, VEC_CHOICES)},
-     0, 1, 1, 0},
+     CLEMBED__CPU_ANY, 1, 1, 0},
+    /* Explicit vector lanes suit a runtime that loops over a work-group (2.5-3x the row
+     * variant on PoCL), not llvmpipe, which already runs work-items in lanes (half its speed
+     * there at MiniLM's shapes). */
     {"attention", "qblock", "attention_f32_qblock", "attention", wg_kt_fits, fits_attention_qblock,
-     {P(WG, 1, 0, 1, 2, 4, 8), P(KT, 16, 0, KT_CHOICES), P(QB, 16, 0, 4, 8, 16)}, 1, 1, 1, 0},
+     {P(WG, 1, 0, 1, 2, 4, 8), P(KT, 16, 0, KT_CHOICES), P(QB, 16, 0, 4, 8, 16)}, CLEMBED__CPU_LOOP, 1, 1, 0},
     /* Its source's attention kernels require a work-group size: no driver's choice here. */
     {"qk_prep", "slot", "qk_prep_f32", "attention", wg_fits, fits_heads, {P(WG, 64, 0, WG_CHOICES)}, 0, 0, 1, 0},
     {"glu", "vec", "glu_f32", "activation", wg_or_driver_fits, fits_vec_divides_row,

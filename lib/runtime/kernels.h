@@ -72,7 +72,8 @@ struct clembed__kernel_def {
     int (*fits)(const clembed__kernel_def *k, const int *values, const clembed__shape *shape,
                 const clembed__device *dev, const char **why);
     clembed__param_def params[CLEMBED_MAX_PARAMS];
-    int         cpu;        /* the op's variant for CPU devices when no profile chooses */
+    unsigned    cpu;        /* CLEMBED__CPU_* (device.h): the op's variant for such CPU devices
+                             * when no profile chooses (the most specific match wins) */
     int         per_item;   /* a work-item per row (else a work-group per row) */
     int         head_dim;   /* compiled for the shape's head size (-DHEAD_DIM) */
     int         wdtype;     /* compiled for the shape's weight storage (-DWDT) */

@@ -557,8 +557,7 @@ clembed_status clembed__tune_gemm(clembed__tuner *t, double deadline)
 
     /* PoCL and other CPU runtimes run a work-group as a loop; Mesa's
      * llvmpipe runs work-items in SIMD lanes, like a GPU. */
-    int cpu = dev->info.type == CLEMBED_DEVICE_CPU && !strstr(dev->info.platform_name, "rusticl") &&
-              !strstr(dev->info.platform_name, "Clover");
+    int cpu = (clembed__device_cpu_kind(dev) & CLEMBED__CPU_LOOP) != 0;
     const size_t(*xg)[NXG] = cpu ? xg_cpu : xg_gpu;
     const size_t(*xd)[NXD] = cpu ? xd_cpu : xd_gpu;
     size_t nxg = cpu ? CLEMBED_ARRAY_LEN(xg_cpu) : CLEMBED_ARRAY_LEN(xg_gpu);
