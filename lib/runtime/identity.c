@@ -94,24 +94,31 @@ static const char *trailing_group(const char *name)
     return NULL;
 }
 
+/* The comma-separated item of a group that starts at *p and ends before close or a comma,
+ * without its spaces, in [*a, *b); *p moves to the next item. */
+static void group_item(const char **p, const char *close, const char **a, const char **b)
+{
+    const char *end = *p;
+    while (end < close && *end != ',')
+        end++;
+    *a = *p, *b = end;
+    while (*a < *b && isspace((unsigned char)**a))
+        (*a)++;
+    while (*b > *a && isspace((unsigned char)(*b)[-1]))
+        (*b)--;
+    *p = end + 1;
+}
+
 static int mesa_applies(const clembed__name_input *in)
 {
     const char *open = trailing_group(in->name);
     if (!open)
         return 0;
     const char *close = strrchr(open, ')');
-    for (const char *p = open + 1; p < close;) {
-        const char *end = p;
-        while (end < close && *end != ',')
-            end++;
-        const char *a = p, *b = end;
-        while (a < b && isspace((unsigned char)*a))
-            a++;
-        while (b > a && isspace((unsigned char)b[-1]))
-            b--;
+    for (const char *p = open + 1, *a, *b; p < close;) {
+        group_item(&p, close, &a, &b);
         if (software_item(a, (size_t)(b - a)))
             return 1;
-        p = end + 1;
     }
     return 0;
 }
@@ -123,15 +130,8 @@ static void mesa_split(const clembed__name_input *in, clembed__name_split *out)
     copy(out->hardware, sizeof out->hardware, in->name, (size_t)(open - in->name));
     trim(out->hardware);
     size_t used = 0;
-    for (const char *p = open + 1; p < close;) {
-        const char *end = p;
-        while (end < close && *end != ',')
-            end++;
-        const char *a = p, *b = end;
-        while (a < b && isspace((unsigned char)*a))
-            a++;
-        while (b > a && isspace((unsigned char)b[-1]))
-            b--;
+    for (const char *p = open + 1, *a, *b; p < close;) {
+        group_item(&p, close, &a, &b);
         size_t n = (size_t)(b - a);
         if (n && software_item(a, n)) {
             if ((n == 8 && strncmp(a, "radeonsi", 8) == 0) || (n == 4 && strncmp(a, "r600", 4) == 0))
@@ -143,7 +143,6 @@ static void mesa_split(const clembed__name_input *in, clembed__name_split *out)
         } else if (n && !out->arch[0]) {
             copy(out->arch, sizeof out->arch, a, n);   /* the chip: "gfx1151", "renoir" */
         }
-        p = end + 1;
     }
 }
 
